@@ -1,0 +1,48 @@
+# BizOps developer commands. `make help` lists them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint format wheel-smoke clean
+
+help: ## list the targets with a one-line description
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install bizops with its dev tools (editable)
+
+demo: $(STAMP) ## run the whole platform on the sandbox: load Zuora data twice, print what loaded
+	$(BIN)/bizops demo --project-dir .bizops/demo
+
+test: $(STAMP) ## run the whole test suite against a real (embedded) PostgreSQL and the emulators
+	$(BIN)/pytest -q
+
+lint: $(STAMP) ## ruff: style, no print, no blind except, naive datetimes, bandit
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## apply ruff's formatter and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each console script
+	rm -rf dist build .wheel-venv
+	$(BIN)/python -m build --wheel --outdir dist . >/dev/null
+	$(PYTHON) -m venv .wheel-venv
+	.wheel-venv/bin/pip install --quiet dist/*.whl
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/tap-zuora --about --format json >/dev/null
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/target-postgres --help >/dev/null
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops --help >/dev/null
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "import importlib.resources as r; assert (r.files('bizops_schemas') / 'zuora' / 'Account.json').is_file()"
+	rm -rf .wheel-venv
+	@echo "wheel smoke test passed"
+
+clean: ## remove the venv, build output and the embedded warehouses
+	rm -rf $(VENV) build dist .wheel-venv .bizops *.egg-info

@@ -1,0 +1,53 @@
+"""The one error taxonomy of BizOps: every error knows its kind and its process exit code."""
+
+from __future__ import annotations
+
+
+class BizOpsError(Exception):
+    """Base of every error BizOps raises on purpose.
+
+    Attributes:
+        kind: one of ``config``, ``transient``, ``system``, ``data``; shown to the user.
+        exit_code: the process exit code a command ends with when this error stops it.
+    """
+
+    kind = "system"
+    exit_code = 1
+
+
+class ConfigurationError(BizOpsError):
+    """Bad settings or credentials: fixing the configuration is the only cure."""
+
+    kind = "config"
+    exit_code = 2
+
+
+class RetriableError(BizOpsError):
+    """A transient failure (rate limit, 5xx, dropped connection) that may succeed if retried."""
+
+    kind = "transient"
+    exit_code = 75  # EX_TEMPFAIL
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalError(BizOpsError):
+    """A failure that retrying will not fix (an API refusing a request, a job that failed)."""
+
+    kind = "system"
+    exit_code = 1
+
+
+class DataError(BizOpsError):
+    """Input that breaks the contract (invalid Singer line, record before its schema)."""
+
+    kind = "data"
+    exit_code = 65  # EX_DATAERR
+
+
+def describe(error: BaseException) -> str:
+    """One line for logs and run history: ``[kind] message``."""
+    kind = error.kind if isinstance(error, BizOpsError) else "system"
+    return f"[{kind}] {error}"
