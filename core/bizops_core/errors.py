@@ -51,3 +51,31 @@ def describe(error: BaseException) -> str:
     """One line for logs and run history: ``[kind] message``."""
     kind = error.kind if isinstance(error, BizOpsError) else "system"
     return f"[{kind}] {error}"
+
+
+class TapFailed(BizOpsError):
+    """The tap of a pipeline exited non-zero (the source side failed)."""
+
+    kind = "source"
+    exit_code = 3
+
+
+class TargetFailed(BizOpsError):
+    """The target of a pipeline exited non-zero (the loading side failed)."""
+
+    kind = "target"
+    exit_code = 4
+
+
+class PipelineLocked(BizOpsError):
+    """Another run of the same pipeline holds its lock."""
+
+    kind = "locked"
+    exit_code = 5
+
+
+class Interrupted(BizOpsError):
+    """The run was stopped by SIGTERM/SIGINT after letting the target commit."""
+
+    kind = "interrupted"
+    exit_code = 6

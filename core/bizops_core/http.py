@@ -167,9 +167,7 @@ class HttpClient:
             time.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _error_for(
-        self, method: str, path: str, response: requests.Response
-    ) -> BizOpsError | None:
+    def _error_for(self, method: str, path: str, response: requests.Response) -> BizOpsError | None:
         action = classify(response.status_code)
         if action is Action.OK:
             return self.vendor_error(response) if self.vendor_error else None

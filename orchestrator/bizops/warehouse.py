@@ -26,8 +26,10 @@ def embedded_url(pgdata: Path) -> str:
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     try:
         server = pgserver.get_server(pgdata, cleanup_mode=None)
-    except Exception as exc:  # noqa: BLE001 - pgserver raises plain Exceptions of many kinds
-        raise ConfigurationError(f"could not start the embedded PostgreSQL in {pgdata}: {exc}")
+    except Exception as exc:
+        raise ConfigurationError(
+            f"could not start the embedded PostgreSQL in {pgdata}: {exc}"
+        ) from exc
     return server.get_uri()
 
 

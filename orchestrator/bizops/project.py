@@ -1,0 +1,158 @@
+"""Reads and validates bizops.yml into frozen dataclasses, resolving ``${ENV_VAR}`` references."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from bizops_core.errors import ConfigurationError
+from bizops_core.redact import Redactor
+from bizops_schemas import load as load_schema
+
+PROJECT_FILE = "bizops.yml"
+ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Config keys that must never hold a literal value in the project file.
+SECRET_KEY = re.compile(r"(secret|password|token|api_key|private_key)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Plugin:
+    """A tap or target: its executable and its resolved config."""
+
+    name: str
+    command: str
+    config: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """One tap -> target pair with its resolved configs."""
+
+    name: str
+    tap: Plugin
+    target: Plugin
+    schedule: str | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded project: where it lives, its warehouse and pipelines, and its secret values."""
+
+    root: Path
+    database_url: str | None
+    pipelines: Mapping[str, Pipeline]
+    redactor: Redactor = field(default_factory=Redactor)
+
+    def pipeline(self, name: str) -> Pipeline:
+        """The pipeline called ``name``, or a ConfigurationError listing the known ones."""
+        try:
+            return self.pipelines[name]
+        except KeyError:
+            known = ", ".join(sorted(self.pipelines)) or "none"
+            raise ConfigurationError(
+                f"{PROJECT_FILE}: no pipeline named {name!r} (known: {known})"
+            ) from None
+
+
+def _path(parts: list[Any] | tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in parts) or "(top level)"
+
+
+def _check_secrets(node: Any, where: list[Any]) -> None:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            here = [*where, key]
+            if isinstance(value, str) and SECRET_KEY.search(str(key)):
+                if not ENV_REF.fullmatch(value.strip()):
+                    raise ConfigurationError(
+                        f"{PROJECT_FILE}: {_path(here)} looks like a secret; write it as an "
+                        "${ENV_VAR} reference, never as a literal value"
+                    )
+            _check_secrets(value, here)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            _check_secrets(item, [*where, index])
+
+
+def _resolve(node: Any, env: Mapping[str, str], redactor: Redactor, where: list[Any]) -> Any:
+    """Replace ``${VAR}`` references; every substituted value is registered as a secret."""
+    if isinstance(node, Mapping):
+        return {k: _resolve(v, env, redactor, [*where, k]) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, env, redactor, [*where, i]) for i, v in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise ConfigurationError(
+                f"{PROJECT_FILE}: {_path(where)} needs the environment variable {name}, "
+                "which is not set"
+            )
+        redactor.add(env[name])
+        return env[name]
+
+    return ENV_REF.sub(substitute, node)
+
+
+def _validate(raw: Any) -> None:
+    validator = jsonschema.Draft202012Validator(load_schema("bizops", "project"))
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        first = errors[0]
+        raise ConfigurationError(f"{PROJECT_FILE}: {_path(first.absolute_path)}: {first.message}")
+
+
+def _plugin(kind: str, name: str, plugins: Mapping[str, Any], overrides: Any) -> Plugin:
+    if name not in plugins:
+        raise ConfigurationError(f"{PROJECT_FILE}: {kind} {name!r} is not declared under {kind}s")
+    spec = plugins[name] or {}
+    config = {**(spec.get("config") or {}), **(overrides or {})}
+    return Plugin(name=name, command=spec.get("command", name), config=config)
+
+
+def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project:
+    """Validate a loaded bizops.yml document and build the Project."""
+    if raw is None:
+        raw = {}
+    _validate(raw)
+    _check_secrets(raw, [])
+    redactor = Redactor()
+    doc = _resolve(raw, os.environ if env is None else env, redactor, [])
+    taps, targets = doc.get("taps") or {}, doc.get("targets") or {}
+    pipelines: dict[str, Pipeline] = {}
+    for index, item in enumerate(doc["pipelines"]):
+        if item["name"] in pipelines:
+            raise ConfigurationError(
+                f"{PROJECT_FILE}: pipelines.{index}.name: duplicate name {item['name']!r}"
+            )
+        pipelines[item["name"]] = Pipeline(
+            name=item["name"],
+            tap=_plugin("tap", item["tap"], taps, item.get("tap_config")),
+            target=_plugin("target", item["target"], targets, item.get("target_config")),
+            schedule=item.get("schedule"),
+        )
+    database_url = (doc.get("warehouse") or {}).get("database_url")
+    return Project(root=root, database_url=database_url, pipelines=pipelines, redactor=redactor)
+
+
+def load(root: Path, env: Mapping[str, str] | None = None) -> Project:
+    """Load ``<root>/bizops.yml``."""
+    path = Path(root) / PROJECT_FILE
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigurationError(f"no {PROJECT_FILE} in {Path(root).resolve()}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigurationError(f"{PROJECT_FILE} is not valid YAML: {exc}") from None
+    return parse(raw, Path(root).resolve(), env)
