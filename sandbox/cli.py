@@ -1,0 +1,58 @@
+"""The ``bizops-sandbox`` command: run an emulator of a source API in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+
+from bizops_sandbox.server import serve
+from bizops_sandbox.world import SIZES, World
+
+log = logging.getLogger(__name__)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
+
+
+@click.group()
+@click.option(
+    "--log-level", default="INFO", type=LOG_LEVELS, envvar="BIZOPS_LOG_LEVEL",
+    show_default=True, help="Level of the log messages written to stderr.",
+)  # fmt: skip
+def main(log_level: str) -> None:
+    """Run HTTP emulators of source APIs over a seeded fake company."""
+    logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
+
+
+@main.command()
+@click.option(
+    "--host", default="127.0.0.1", envvar="BIZOPS_SANDBOX_HOST", show_default=True,
+    help="Interface to listen on.",
+)  # fmt: skip
+@click.option(
+    "--port", default=0, type=int, envvar="BIZOPS_SANDBOX_PORT", show_default=True,
+    help="TCP port; 0 picks a free one.",
+)  # fmt: skip
+@click.option(
+    "--seed", default=42, type=int, envvar="BIZOPS_SANDBOX_SEED", show_default=True,
+    help="Seed of the generated world.",
+)  # fmt: skip
+@click.option(
+    "--size", default="small", type=click.Choice(sorted(SIZES)), envvar="BIZOPS_SANDBOX_SIZE",
+    show_default=True, help="Size of the generated world.",
+)  # fmt: skip
+def zuora(host: str, port: int, seed: int, size: str) -> None:
+    """Serve the Zuora emulator until interrupted; print its URL as one line on stdout."""
+    from bizops_sandbox.zuora import create_app
+
+    world = World.generate(seed=seed, size=size)
+    server = serve(create_app(world), host=host, port=port)
+    click.echo(server.url)
+    log.info("zuora emulator (seed %s, %s world) listening at %s", seed, size, server.url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        server.stop()

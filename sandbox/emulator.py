@@ -1,0 +1,217 @@
+"""What every emulator shares: route dispatch, the admin side, the request log and faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from bizops_core.redact import Redactor
+from bizops_sandbox.world import World
+
+log = logging.getLogger(__name__)
+
+ADMIN_RULES = (
+    Rule("/__sandbox/health", methods=["GET"], endpoint="admin_health"),
+    Rule("/__sandbox/mutate", methods=["POST"], endpoint="admin_mutate"),
+    Rule("/__sandbox/requests", methods=["GET"], endpoint="admin_requests"),
+    Rule("/__sandbox/requests", methods=["DELETE"], endpoint="admin_clear_requests"),
+    Rule("/__sandbox/faults", methods=["POST"], endpoint="admin_add_fault"),
+    Rule("/__sandbox/faults", methods=["DELETE"], endpoint="admin_clear_faults"),
+)
+
+
+class AdminInputError(ValueError):
+    """A bad request to the admin side; answered with 400 and the message."""
+
+
+@dataclass
+class Fault:
+    """A queued fault: the next ``times`` matching requests get this instead of the real answer.
+
+    Attributes:
+        path_prefix: matches requests whose path starts with it.
+        method: matches only this HTTP method when set.
+        status: HTTP status to answer with.
+        times: how many requests it still applies to.
+        headers: extra response headers (merged over the vendor's defaults for ``status``).
+        body: response body (JSON for dict/list, text for str); vendor default when None.
+        drop_connection: close the socket without answering at all.
+    """
+
+    path_prefix: str
+    status: int = 500
+    method: str | None = None
+    times: int = 1
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    drop_connection: bool = False
+
+    @classmethod
+    def from_json(cls, data: Any) -> Fault:
+        """Build a fault from the admin request body, or raise :class:`AdminInputError`."""
+        if not isinstance(data, dict) or not isinstance(data.get("path_prefix"), str):
+            raise AdminInputError("a fault needs at least a string 'path_prefix'")
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise AdminInputError(f"unknown fault settings: {sorted(unknown)}")
+        fault = cls(**data)
+        if not isinstance(fault.status, int) or not isinstance(fault.times, int) or fault.times < 1:
+            raise AdminInputError("'status' must be an integer and 'times' an integer >= 1")
+        fault.method = fault.method.upper() if fault.method else None
+        return fault
+
+    def matches(self, request: Request) -> bool:
+        """Whether this fault applies to ``request``."""
+        method_ok = self.method is None or self.method == request.method
+        return method_ok and request.path.startswith(self.path_prefix)
+
+
+class Emulator:
+    """Base WSGI application of a vendor emulator.
+
+    Subclasses pass their API routes (endpoint = method name) and may override
+    :meth:`authorize` and :meth:`vendor_error`. Admin routes (``/__sandbox/...``) need no auth
+    and are not logged; every other request is logged and may be answered by a queued fault.
+    """
+
+    def __init__(self, world: World, rules: Iterable[Rule]) -> None:
+        self.world = world
+        # A Rule binds to one Map; empty() copies it so every app gets its own.
+        self.url_map = Map([rule.empty() for rule in (*rules, *ADMIN_RULES)])
+        self._lock = threading.Lock()
+        self._requests: list[dict[str, Any]] = []
+        self._faults: list[Fault] = []
+        # Secrets a client sends (an OAuth client secret) are masked in the request log.
+        self.redact = Redactor()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        return self.dispatch(request)(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        """Route ``request`` to a fault, the admin side or an API handler."""
+        body = request.get_data(cache=True, as_text=True)
+        try:
+            endpoint, args = self.url_map.bind_to_environ(request.environ).match()
+        except HTTPException as exc:
+            endpoint, args, error = None, {}, exc
+        if isinstance(endpoint, str) and endpoint.startswith("admin_"):
+            try:
+                return getattr(self, endpoint)(request, **args)
+            except AdminInputError as exc:
+                return json_response({"error": str(exc)}, 400)
+        fault = self._take_fault(request)
+        if fault is not None:
+            response = self._fault_response(fault, request)
+        elif endpoint is None:
+            response = self.route_error(error.code or 404)
+        else:
+            response = self.authorize(request) or getattr(self, endpoint)(request, **args)
+        status = None if fault is not None and fault.drop_connection else response.status_code
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "query": request.query_string.decode("latin-1"),
+            "status": status,
+            "body": self.redact(body) if body else None,
+        }
+        with self._lock:
+            self._requests.append(entry)
+        return response
+
+    # -- hooks for subclasses ---------------------------------------------------------------
+
+    def authorize(self, request: Request) -> Response | None:
+        """The error response for an unauthenticated request, or None to let it through."""
+        return None
+
+    def vendor_error(self, status: int) -> tuple[Any, dict[str, str]]:
+        """The vendor's default (body, headers) for a faulted ``status``."""
+        return {"error": f"sandbox fault {status}"}, {}
+
+    def route_error(self, status: int) -> Response:
+        """The answer to a path (404) or method (405) the API does not have."""
+        return json_response({"error": "no such route"}, status)
+
+    # -- faults ------------------------------------------------------------------------------
+
+    def _take_fault(self, request: Request) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(request):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _fault_response(self, fault: Fault, request: Request) -> Response:
+        if fault.drop_connection:
+            sock = request.environ.get("werkzeug.socket")
+            if isinstance(sock, socket.socket):
+                log.info("dropping the connection of %s %s", request.method, request.path)
+                sock.shutdown(socket.SHUT_RDWR)
+            return Response(b"", status=500)
+        body, headers = self.vendor_error(fault.status)
+        body = body if fault.body is None else fault.body
+        headers = {**headers, **fault.headers}
+        if isinstance(body, str):
+            return Response(body, status=fault.status, headers=headers)
+        return json_response(body, fault.status, headers)
+
+    # -- admin side -------------------------------------------------------------------------
+
+    def admin_health(self, request: Request) -> Response:
+        now = self.world.now.isoformat().replace("+00:00", "Z")
+        return json_response({"status": "ok", "now": now})
+
+    def admin_mutate(self, request: Request) -> Response:
+        data = request.get_json(silent=True)
+        data = {} if data is None and not request.get_data() else data
+        if not isinstance(data, dict):
+            raise AdminInputError("the body must be a JSON object")
+        try:
+            at = datetime.fromisoformat(data["at"]) if data.get("at") else None
+            if at is not None and at.tzinfo is None:
+                at = at.replace(tzinfo=UTC)
+            result = self.world.mutate(
+                at, creates=int(data.get("creates", 5)), updates=int(data.get("updates", 5))
+            )
+        except (TypeError, ValueError) as exc:
+            raise AdminInputError(str(exc)) from exc
+        return json_response(result)
+
+    def admin_requests(self, request: Request) -> Response:
+        with self._lock:
+            return json_response(list(self._requests))
+
+    def admin_clear_requests(self, request: Request) -> Response:
+        with self._lock:
+            self._requests.clear()
+        return Response(status=204)
+
+    def admin_add_fault(self, request: Request) -> Response:
+        fault = Fault.from_json(request.get_json(silent=True))
+        with self._lock:
+            self._faults.append(fault)
+        return json_response({"queued": len(self._faults)}, 201)
+
+    def admin_clear_faults(self, request: Request) -> Response:
+        with self._lock:
+            self._faults.clear()
+        return Response(status=204)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response (UTF-8)."""
+    return Response(json.dumps(body), status=status, headers=headers, mimetype="application/json")

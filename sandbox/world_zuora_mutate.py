@@ -1,0 +1,107 @@
+"""The mutate step of the Zuora world: new customers and edits to existing records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from bizops_sandbox.world_zuora import CENT, OBJECTS, ZuoraBuilder, charge_value
+
+Edit = Callable[[ZuoraBuilder, str, datetime], bool]
+
+
+def mutate_zuora(
+    builder: ZuoraBuilder, old: datetime, new: datetime, *, creates: int, updates: int
+) -> dict[str, dict[str, list[str]]]:
+    """Create ``creates`` customers and edit ``updates`` existing records in ``(old, new]``.
+
+    Returns:
+        ``{object: {"created": [ids], "updated": [ids]}}`` for every Zuora object; an id
+        appears once, and never as both created and updated.
+    """
+    rng, tables = builder.rng, builder.state.tables
+    result: dict[str, dict[str, list[str]]] = {o: {"created": [], "updated": []} for o in OBJECTS}
+    span = int((new - old).total_seconds())
+
+    def when() -> datetime:
+        return old + timedelta(seconds=rng.randint(1, span))
+
+    # Only records that existed before this mutation are candidates for an edit.
+    candidates = {obj: list(tables[obj]) for obj in EDITS}
+    for _ in range(creates):
+        for obj, ids in builder.add_account(when()).items():
+            result[obj]["created"].extend(ids)
+    for _ in range(updates):
+        kinds = [obj for obj, ids in candidates.items() if ids]
+        while kinds:
+            obj = rng.choice(kinds)
+            record_id = candidates[obj].pop(rng.randrange(len(candidates[obj])))
+            if EDITS[obj](builder, record_id, when()):
+                result[obj]["updated"].append(record_id)
+                break
+            kinds = [obj for obj, ids in candidates.items() if ids]
+    return result
+
+
+def _account_balance(builder: ZuoraBuilder, account_id: str, at: datetime) -> bool:
+    record = builder.state.tables["Account"][account_id]
+    delta = Decimal(builder.rng.randint(1_000, 50_000)) * CENT
+    balance, total = record["Balance"] + delta, record["TotalInvoiceBalance"] + delta
+    builder.touch("Account", account_id, at, Balance=balance, TotalInvoiceBalance=total)
+    return True
+
+
+def _subscription_status(builder: ZuoraBuilder, subscription_id: str, at: datetime) -> bool:
+    record = builder.state.tables["Subscription"][subscription_id]
+    if record["Status"] == "Active":
+        builder.touch(
+            "Subscription", subscription_id, at,
+            Status="Cancelled", CancelledDate=at.date(), SubscriptionEndDate=at.date(),
+            AutoRenew=False,
+        )  # fmt: skip
+    else:
+        builder.touch("Subscription", subscription_id, at, AutoRenew=not record["AutoRenew"])
+    return True
+
+
+def _contact_phone(builder: ZuoraBuilder, contact_id: str, at: datetime) -> bool:
+    rng = builder.rng
+    phone = f"+1-555-{rng.randint(100, 999)}-{rng.randint(1000, 9999)}"
+    builder.touch("Contact", contact_id, at, WorkPhone=phone)
+    return True
+
+
+def _invoice_payment(builder: ZuoraBuilder, invoice_id: str, at: datetime) -> bool:
+    record = builder.state.tables["Invoice"][invoice_id]
+    if record["Status"] != "Posted" or record["Balance"] == 0:
+        return False
+    builder.touch(
+        "Invoice", invoice_id, at, Balance=Decimal("0.00"), PaymentAmount=record["Amount"]
+    )
+    return True
+
+
+def _charge_quantity(builder: ZuoraBuilder, charge_id: str, at: datetime) -> bool:
+    record = builder.state.tables["RatePlanCharge"][charge_id]
+    if record["ChargeModel"] != "Per Unit Pricing":
+        return False
+    product_charge = builder.state.tables["ProductRatePlanCharge"][
+        record["ProductRatePlanChargeId"]
+    ]
+    quantity = record["Quantity"] + builder.rng.randint(1, 20)
+    price = builder.state.list_prices[product_charge["Id"]]
+    mrr, tcv = charge_value(product_charge, price, quantity)
+    builder.touch("RatePlanCharge", charge_id, at, Quantity=quantity, MRR=mrr, TCV=tcv)
+    return True
+
+
+# Which objects a mutation edits, and how. An edit returns False when the record it drew does
+# not qualify (a paid invoice, a flat-fee charge); another record is drawn instead.
+EDITS: dict[str, Edit] = {
+    "Account": _account_balance,
+    "Subscription": _subscription_status,
+    "Contact": _contact_phone,
+    "Invoice": _invoice_payment,
+    "RatePlanCharge": _charge_quantity,
+}
