@@ -1,0 +1,103 @@
+"""The ``target-postgres`` command: parses options, runs the loader, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg2
+
+from bizops_core import log
+from bizops_core.errors import BizOpsError, ConfigurationError, FatalError, describe
+from target_postgres import CAPABILITIES, NAME, __version__
+from target_postgres.config import config_schema, load_config
+from target_postgres.runner import load
+
+LOGGER = logging.getLogger("target_postgres")
+
+
+def about() -> dict[str, Any]:
+    """Name, version, capabilities and settings schema, as ``--about`` shows them."""
+    return {
+        "name": NAME,
+        "version": __version__,
+        "capabilities": list(CAPABILITIES),
+        "settings": config_schema(),
+    }
+
+
+def _about_text(info: dict[str, Any]) -> str:
+    lines = [f"Name: {info['name']}", f"Version: {info['version']}"]
+    lines.append(f"Capabilities: {', '.join(info['capabilities'])}")
+    lines.append("Settings:")
+    for name, prop in info["settings"]["properties"].items():
+        default = f" (default {json.dumps(prop['default'])})" if "default" in prop else ""
+        lines.append(f"  {name}: {prop['type']}{default} - {prop['description']}")
+    return "\n".join(lines) + "\n"
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="TARGET_POSTGRES_CONFIG",
+    help="JSON config file.",
+)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    envvar="TARGET_POSTGRES_INPUT",
+    help="Read Singer messages from this file instead of stdin.",
+)
+@click.option("--about", "show_about", is_flag=True, help="Describe the target and exit.")
+@click.option(
+    "--format",
+    "about_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    envvar="TARGET_POSTGRES_ABOUT_FORMAT",
+    help="Format of --about.",
+)
+@click.option(
+    "--log-level", default="INFO", envvar="TARGET_POSTGRES_LOG_LEVEL", help="Logging level."
+)
+@click.version_option(__version__, prog_name=NAME)
+def main(
+    config_path: Path | None,
+    input_path: Path | None,
+    show_about: bool,
+    about_format: str,
+    log_level: str,
+) -> None:
+    """Load Singer messages into PostgreSQL; state lines go to stdout."""
+    log.setup(log_level.upper())
+    if show_about:
+        info = about()
+        text = json.dumps(info, indent=2) + "\n" if about_format == "json" else _about_text(info)
+        sys.stdout.write(text)
+        return
+    try:
+        _run(config_path, input_path)
+    except BizOpsError as exc:
+        LOGGER.error("%s", describe(exc))
+        sys.exit(exc.exit_code)
+
+
+def _run(config_path: Path | None, input_path: Path | None) -> None:
+    if config_path is None:
+        raise ConfigurationError("--config: a config file is required")
+    config = load_config(config_path)
+    try:
+        if input_path is None:
+            load(config, sys.stdin.buffer, sys.stdout)
+        else:
+            with input_path.open("rb") as source:
+                load(config, source, sys.stdout)
+    except psycopg2.Error as exc:
+        raise FatalError(f"PostgreSQL error: {str(exc).strip()}") from exc

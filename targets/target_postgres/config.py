@@ -1,0 +1,174 @@
+"""The target's settings: declared once as a schema, parsed at start into a frozen dataclass."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from bizops_core.errors import ConfigurationError
+
+URL_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting:
+    """One setting: its JSON type, what it does, its default and whether it is a secret."""
+
+    name: str
+    type: str  # "string" | "integer" | "boolean"
+    description: str
+    default: Any = None
+    secret: bool = False
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        "string",
+        "PostgreSQL URL postgresql://user:password@host:port/dbname (or give host, port, user, "
+        "password and dbname)",
+        secret=True,
+    ),
+    Setting("host", "string", "Server host name or address (when database_url is not given)"),
+    Setting("port", "integer", "Server port", 5432),
+    Setting("user", "string", "User name to connect as"),
+    Setting("password", "string", "Password of that user", secret=True),
+    Setting("dbname", "string", "Database to load into"),
+    Setting(
+        "default_target_schema", "string", "Schema the tables go to; created if missing", "public"
+    ),
+    Setting("batch_size_rows", "integer", "Records per stream buffered before a flush", 100000),
+    Setting(
+        "add_metadata_columns",
+        "boolean",
+        "Add _sdc_extracted_at, _sdc_received_at, _sdc_batched_at, _sdc_deleted_at, "
+        "_sdc_sequence and _sdc_table_version columns",
+        True,
+    ),
+)
+_BY_NAME = {setting.name: setting for setting in SETTINGS}
+_PYTHON_TYPES = {"string": str, "integer": int, "boolean": bool}
+
+
+def config_schema() -> dict[str, Any]:
+    """The JSON Schema of the config file, as shown by ``--about``."""
+    properties: dict[str, Any] = {}
+    for setting in SETTINGS:
+        prop: dict[str, Any] = {"type": setting.type, "description": setting.description}
+        if setting.default is not None:
+            prop["default"] = setting.default
+        if setting.secret:
+            prop.update(secret=True, writeOnly=True)
+        properties[setting.name] = prop
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+@dataclasses.dataclass(frozen=True)
+class TargetConfig:
+    """The parsed settings of one run; secrets are kept out of ``repr``."""
+
+    database_url: str | None = dataclasses.field(default=None, repr=False)
+    host: str | None = None
+    port: int = 5432
+    user: str | None = None
+    password: str | None = dataclasses.field(default=None, repr=False)
+    dbname: str | None = None
+    default_target_schema: str = "public"
+    batch_size_rows: int = 100000
+    add_metadata_columns: bool = True
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``psycopg2.connect``."""
+        if self.database_url:
+            return {"dsn": self.database_url}
+        fields = {"host": self.host, "port": self.port, "user": self.user}
+        fields.update(password=self.password, dbname=self.dbname)
+        return {key: value for key, value in fields.items() if value is not None}
+
+    def describe_connection(self) -> str:
+        """Where the target connects, with the password masked: safe to log."""
+        if self.database_url:
+            return mask_url(self.database_url)
+        return f"host={self.host} port={self.port} user={self.user} dbname={self.dbname}"
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc}"))
+
+
+def parse_config(raw: Any) -> TargetConfig:
+    """Check a config mapping against :data:`SETTINGS` and build the dataclass.
+
+    Args:
+        raw: the decoded JSON of the config file.
+
+    Returns:
+        The parsed config.
+
+    Raises:
+        ConfigurationError: naming the first field that is unknown, missing or wrong.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigurationError("config must be a JSON object")
+    unknown = sorted(set(raw) - set(_BY_NAME))
+    if unknown:
+        raise ConfigurationError(f"unknown config key(s): {', '.join(unknown)}")
+    values = {name: _checked(_BY_NAME[name], value) for name, value in raw.items()}
+    config = TargetConfig(**{k: v for k, v in values.items() if v is not None})
+    _check_connection(config)
+    if config.batch_size_rows < 1:
+        raise ConfigurationError("batch_size_rows: must be at least 1")
+    if not config.default_target_schema:
+        raise ConfigurationError("default_target_schema: must not be empty")
+    return config
+
+
+def load_config(path: Path) -> TargetConfig:
+    """Read and parse the JSON config file at ``path``."""
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read config file {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise ConfigurationError(f"config file {path} is not valid JSON: {exc}") from exc
+    return parse_config(raw)
+
+
+def _checked(setting: Setting, value: Any) -> Any:
+    """The value if it has the setting's JSON type (``None`` means "use the default")."""
+    if value is None:
+        return None
+    expected = _PYTHON_TYPES[setting.type]
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise ConfigurationError(
+            f"{setting.name}: must be {_article(setting.type)} {setting.type}, "
+            f"got {type(value).__name__}"
+        )
+    return value
+
+
+def _check_connection(config: TargetConfig) -> None:
+    """Exactly one way to connect: a URL, or a host (with optional port/user/password/dbname)."""
+    if config.database_url and config.host:
+        raise ConfigurationError("database_url: give either database_url or host, not both")
+    if config.database_url:
+        if urlsplit(config.database_url).scheme not in URL_SCHEMES:
+            raise ConfigurationError("database_url: must be a postgresql:// URL")
+        return
+    if not config.host:
+        raise ConfigurationError("database_url: required (or give host, port, user, dbname)")
+    if not 0 < config.port < 65536:
+        raise ConfigurationError("port: must be between 1 and 65535")
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"

@@ -1,0 +1,115 @@
+"""Reads Singer lines: JSON decoding (exact for numbers), message shape and line numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import orjson
+
+from bizops_core.errors import DataError
+
+# orjson reads every number as a 64-bit int or a double: it silently turns an integer beyond
+# 64 bits into a float and 1e-400 into 0.0. A decimal with at most 15 significant digits and an
+# exponent below 100 survives the double exactly (repr gives back the same value), so only lines
+# with a run of 16 digits or dots, or a 3-digit exponent, take the slower exact path. Matches
+# inside strings (long ids) are harmless: they only cost the slower path. The check maps digits
+# and dots to "9", E to e and + to - and looks for three fixed substrings: about 1.5 us per
+# line, where an equivalent regular expression costs 5-20 us.
+_NUMBER_SHAPE = bytes.maketrans(b"0123456789.E+", b"99999999999e-")
+_LONG_MANTISSA = b"9" * 16
+_LONG_EXPONENTS = (b"e999", b"e-999")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_ORJSON_INT_MIN, _ORJSON_INT_MAX = -(2**63), 2**64 - 1  # what orjson.dumps accepts
+
+
+class Message(NamedTuple):
+    """One Singer message: its 1-based line number, upper-cased type, decoded body, raw line."""
+
+    line: int
+    type: str
+    body: dict[str, Any]
+    raw: bytes
+
+
+def read_messages(lines: Iterable[bytes]) -> Iterator[Message]:
+    """Decode Singer messages from raw lines, skipping blank lines.
+
+    Args:
+        lines: the input, one JSON message per line (bytes, as read from a binary stream).
+
+    Yields:
+        The messages in input order.
+
+    Raises:
+        DataError: on a line that is not a JSON object with a string ``type``, naming the line.
+    """
+    for number, line in enumerate(lines, 1):
+        try:
+            body = decode(line)
+        except ValueError as exc:
+            if not line.strip():
+                continue
+            raise DataError(f"line {number}: invalid JSON: {exc}") from exc
+        if not isinstance(body, dict):
+            raise DataError(f"line {number}: a Singer message must be a JSON object")
+        kind = body.get("type")
+        if not isinstance(kind, str):
+            raise DataError(f"line {number}: message has no 'type'")
+        yield Message(number, kind.upper(), body, line)
+
+
+def decode(line: bytes) -> Any:
+    """Decode one JSON text, keeping every number's exact value.
+
+    Args:
+        line: the JSON text.
+
+    Returns:
+        The value; numbers that a double cannot hold exactly come back as ``Decimal``.
+
+    Raises:
+        ValueError: when the text is not valid JSON (``orjson.JSONDecodeError`` is one).
+    """
+    shape = line.translate(_NUMBER_SHAPE)
+    if _LONG_MANTISSA in shape or _LONG_EXPONENTS[0] in shape or _LONG_EXPONENTS[1] in shape:
+        return _decode_exact(line)
+    return orjson.loads(line)
+
+
+def encode(value: Any) -> str:
+    """Serialise a decoded value back to compact JSON (``Decimal`` written digit for digit)."""
+    return orjson.dumps(value, default=_fragment).decode("utf-8")
+
+
+def _decode_exact(line: bytes) -> Any:
+    """The standard library decoder with ``Decimal`` numbers; NaN/Infinity and lone surrogates
+    (which orjson also refuses) are rejected."""
+    value = json.loads(
+        line, parse_float=Decimal, parse_int=_parse_int, parse_constant=_refuse_constant
+    )
+    if _SURROGATE_ESCAPE.search(line):
+        try:
+            json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(f"string holds a lone surrogate ({exc.reason})") from exc
+    return value
+
+
+def _parse_int(text: str) -> int | Decimal:
+    """Integers orjson cannot write (beyond 64 bits) become ``Decimal``, written digit for digit."""
+    value = int(text)
+    return value if _ORJSON_INT_MIN <= value <= _ORJSON_INT_MAX else Decimal(text)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _fragment(value: Any) -> orjson.Fragment:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(str(value))
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

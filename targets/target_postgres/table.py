@@ -1,0 +1,133 @@
+"""DDL of the target tables: the schema, CREATE TABLE with a primary key, added columns."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg2 import sql
+
+from bizops_core.errors import DataError
+
+LOGGER = logging.getLogger("target_postgres.table")
+
+_COLUMNS = """
+SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = %s AND c.relname = %s AND c.relkind IN ('r', 'p')
+  AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+_PRIMARY_KEY = """
+SELECT a.attname
+FROM pg_index i
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+WHERE n.nspname = %s AND c.relname = %s AND i.indisprimary
+ORDER BY array_position(i.indkey::int2[], a.attnum)
+"""
+
+
+def ensure_schema(cur: Any, schema: str) -> None:
+    """Create the schema unless it exists (checked first: IF NOT EXISTS needs CREATE rights)."""
+    cur.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,))
+    if cur.fetchone() is None:
+        cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        LOGGER.info("created schema %s", schema)
+
+
+def sync_table(
+    cur: Any, schema: str, table: str, columns: Sequence[tuple[str, str]], keys: Sequence[str]
+) -> dict[str, str]:
+    """Make the table hold the given columns: create it, or add the columns it lacks.
+
+    Columns are never dropped or retyped (widening is a later step): a column whose type differs
+    from the schema's keeps its type, and a value it cannot hold is refused at load time.
+
+    Args:
+        cur: a cursor inside the caller's transaction.
+        schema: the table's schema.
+        table: the table name.
+        columns: (column, PostgreSQL type) pairs the stream needs.
+        keys: the primary-key columns (empty for an append-only table).
+
+    Returns:
+        Every column of the table after the change, with its type as the catalog spells it.
+
+    Raises:
+        DataError: when the existing table's primary key differs from ``keys``.
+    """
+    cur.execute(_COLUMNS, (schema, table))
+    existing = dict(cur.fetchall())
+    if not existing:
+        _create(cur, schema, table, columns, keys)
+        cur.execute(_COLUMNS, (schema, table))
+        return dict(cur.fetchall())
+    cur.execute(_PRIMARY_KEY, (schema, table))
+    primary_key = [row[0] for row in cur.fetchall()]
+    if primary_key != list(keys):
+        raise DataError(
+            f'table "{schema}"."{table}" has primary key {primary_key} but the stream\'s key '
+            f"properties give {list(keys)}; changing a table's key is not supported yet"
+        )
+    missing = [(name, kind) for name, kind in columns if name not in existing]
+    if missing:
+        _add_columns(cur, schema, table, missing)
+        existing.update(missing)
+    _warn_on_type_changes(schema, table, columns, existing)
+    return existing
+
+
+def _create(
+    cur: Any, schema: str, table: str, columns: Sequence[tuple[str, str]], keys: Sequence[str]
+) -> None:
+    parts = [sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind)) for name, kind in columns]
+    if keys:
+        key_list = sql.SQL(", ").join(map(sql.Identifier, keys))
+        parts.append(sql.SQL("PRIMARY KEY ({})").format(key_list))
+    cur.execute(
+        sql.SQL("CREATE TABLE {}.{} ({})").format(
+            sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(parts)
+        )
+    )
+    LOGGER.info("created table %s.%s with %d columns", schema, table, len(columns))
+
+
+def _add_columns(cur: Any, schema: str, table: str, columns: Sequence[tuple[str, str]]) -> None:
+    additions = sql.SQL(", ").join(
+        sql.SQL("ADD COLUMN IF NOT EXISTS {} {}").format(sql.Identifier(name), sql.SQL(kind))
+        for name, kind in columns
+    )
+    cur.execute(
+        sql.SQL("ALTER TABLE {}.{} {}").format(
+            sql.Identifier(schema), sql.Identifier(table), additions
+        )
+    )
+    LOGGER.info("added columns %s to %s.%s", [name for name, _ in columns], schema, table)
+
+
+_CATALOG_SPELLING = {
+    "timestamptz": "timestamp with time zone",
+    "time": "time without time zone",
+}
+
+
+def _warn_on_type_changes(
+    schema: str, table: str, columns: Sequence[tuple[str, str]], existing: dict[str, str]
+) -> None:
+    for name, kind in columns:
+        have = existing[name]
+        if have != _CATALOG_SPELLING.get(kind, kind):
+            LOGGER.warning(
+                "column %s.%s.%s is %s but the schema now asks for %s; it keeps its type "
+                "(widening comes later)",
+                schema,
+                table,
+                name,
+                have,
+                kind,
+            )

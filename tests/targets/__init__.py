@@ -1,0 +1,1 @@
+"""Tests of target-postgres, run against a real PostgreSQL through the console script."""

@@ -1,0 +1,131 @@
+"""A STATE reaches stdout only after every record that arrived before it is committed."""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from tests.targets.conftest import DATA, TARGET, RunTarget, select, state_lines
+
+TIMEOUT = 30
+
+
+class PipedTarget:
+    """The target with its stdin and stdout on pipes; stdout lines are read by a thread."""
+
+    def __init__(self, config: Path, stderr: IO[bytes]) -> None:
+        self.proc = subprocess.Popen(
+            [str(TARGET), "--config", str(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+        )
+        self.lines: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.put(line)
+
+    def send(self, lines: list[str]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("".join(line + "\n" for line in lines).encode())
+        self.proc.stdin.flush()
+
+    def next_state(self) -> Any:
+        return json.loads(self.lines.get(timeout=TIMEOUT))
+
+    def close(self) -> int:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        return self.proc.wait(timeout=TIMEOUT)
+
+
+def segments(path: Path) -> list[list[str]]:
+    """The file's lines cut after every STATE line."""
+    result: list[list[str]] = [[]]
+    for line in path.read_text().splitlines():
+        result[-1].append(line)
+        if json.loads(line)["type"] == "STATE":
+            result.append([])
+    return [segment for segment in result if segment]
+
+
+def test_each_state_follows_the_commit_of_its_records(
+    make_config, db, db_schema: str, tmp_path: Path
+) -> None:
+    orders: dict[int, Decimal] = {}
+    clicks: list[str] = []
+    with (tmp_path / "stderr.log").open("wb") as stderr:
+        target = PipedTarget(make_config(), stderr)
+        for segment in segments(DATA / "state_steps.singer"):
+            target.send(segment)
+            for message in map(json.loads, segment):
+                if message["type"] == "RECORD" and message["stream"] == "orders":
+                    orders[message["record"]["id"]] = Decimal(str(message["record"]["total"]))
+                elif message["type"] == "RECORD":
+                    clicks.append(message["record"]["url"])
+            state = target.next_state()
+            # the state is on stdout: the rows sent before it must already be visible to others
+            assert state == json.loads(segment[-1])["value"]
+            assert select(db, f'SELECT id, total FROM "{db_schema}".orders ORDER BY id') == sorted(
+                orders.items()
+            )
+            assert select(db, f'SELECT url FROM "{db_schema}".clicks ORDER BY url') == [
+                (url,) for url in sorted(clicks)
+            ]
+        assert target.close() == 0
+    assert target.lines.empty()
+
+
+def test_a_full_batch_commits_without_writing_a_state(
+    make_config, db, db_schema: str, tmp_path: Path
+) -> None:
+    lines = (DATA / "batch_boundary.singer").read_text().splitlines()
+    with (tmp_path / "stderr.log").open("wb") as stderr:
+        target = PipedTarget(make_config(batch_size_rows=2), stderr)
+        target.send(lines[:3])  # SCHEMA and two records: the batch is full
+        deadline = time.monotonic() + TIMEOUT
+        while _count(db, db_schema) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _count(db, db_schema) == 2
+        assert target.lines.empty()  # no STATE was pending, so none is written
+        target.send(lines[3:])
+        assert target.close() == 0
+        assert target.next_state() == {"step": "last"}
+    assert target.lines.empty()
+
+
+def test_last_state_is_written_when_input_ends_on_a_batch_boundary(
+    run_target: RunTarget,
+) -> None:
+    result = run_target(DATA / "batch_boundary.singer", batch_size_rows=2)
+    assert result.returncode == 0, result.stderr
+    assert state_lines(result.stdout) == [{"step": "last"}]
+
+
+def test_records_after_the_last_state_are_loaded_at_end_of_input(
+    run_target: RunTarget, db, db_schema: str
+) -> None:
+    result = run_target(DATA / "upserts.singer")
+    assert result.returncode == 0, result.stderr
+    assert select(db, f'SELECT count(*) FROM "{db_schema}".events') == [(3,)]
+
+
+def _count(db, schema: str) -> int:
+    rows = select(
+        db,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s "
+        "AND table_name = 'orders'",
+        schema,
+    )
+    if rows == [(0,)]:
+        return 0
+    return select(db, f'SELECT count(*) FROM "{schema}".orders')[0][0]
