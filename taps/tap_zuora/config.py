@@ -1,0 +1,175 @@
+"""tap-zuora settings: declared once as a JSON schema, parsed at the boundary into a dataclass."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlparse
+
+from singer_sdk import typing as th
+
+from bizops_core.errors import ConfigurationError
+
+DEFAULT_OBJECTS = ["Account", "Contact", "Subscription", "RatePlanCharge", "Invoice"]
+
+CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
+    th.Property(
+        "base_url",
+        th.URIType,
+        default="https://rest.zuora.com",
+        description="Zuora REST host (the sandbox URL in tests); /oauth/token and /v1 hang off it.",
+    ),
+    th.Property(
+        "client_id",
+        th.StringType,
+        required=True,
+        description="OAuth client id of a Zuora API user (Settings > Administration > Users).",
+    ),
+    th.Property(
+        "client_secret",
+        th.StringType,
+        required=True,
+        secret=True,
+        description="OAuth client secret that belongs to client_id.",
+    ),
+    th.Property(
+        "start_date",
+        th.DateTimeType,
+        required=True,
+        description="Export rows updated at or after this instant on the first sync (ISO-8601).",
+    ),
+    th.Property(
+        "objects",
+        th.ArrayType(th.StringType),
+        default=DEFAULT_OBJECTS,
+        description="Zuora objects to discover and export, one stream each.",
+    ),
+    th.Property(
+        "poll_interval",
+        th.NumberType,
+        default=10,
+        description="Seconds between two status checks of an export job.",
+    ),
+    th.Property(
+        "job_timeout",
+        th.NumberType,
+        default=3600,
+        description="Seconds an export job may take before the sync fails.",
+    ),
+    th.Property(
+        "window_days",
+        th.IntegerType,
+        default=30,
+        description="Days of UpdatedDate covered by one export job of an incremental stream.",
+    ),
+    th.Property(
+        "max_tries",
+        th.IntegerType,
+        default=5,
+        description="Attempts per HTTP request on 429, 5xx and dropped connections.",
+    ),
+    th.Property(
+        "request_timeout",
+        th.NumberType,
+        default=300,
+        description="Seconds to wait for a connection and for each read of a response.",
+    ),
+).to_dict()
+
+
+@dataclass(frozen=True)
+class ZuoraConfig:
+    """The validated settings of one tap run (see CONFIG_SCHEMA for their meaning)."""
+
+    base_url: str
+    client_id: str
+    client_secret: str
+    start_date: datetime
+    objects: tuple[str, ...]
+    poll_interval: float
+    job_timeout: float
+    window_days: int
+    max_tries: int
+    request_timeout: float
+
+    def __repr__(self) -> str:
+        # Keeps the secret out of any log line or traceback that formats the config.
+        return f"ZuoraConfig(base_url={self.base_url!r}, objects={self.objects!r})"
+
+
+def parse_config(raw: Mapping[str, Any]) -> ZuoraConfig:
+    """Validate ``raw`` settings, apply the schema defaults and return them typed.
+
+    Raises:
+        ConfigurationError: a setting is missing or invalid; the message names it.
+    """
+    values = {
+        name: raw.get(name, spec.get("default"))
+        for name, spec in CONFIG_SCHEMA["properties"].items()
+    }
+    return ZuoraConfig(
+        base_url=_url(values["base_url"]),
+        client_id=_text("client_id", values["client_id"]),
+        client_secret=_text("client_secret", values["client_secret"]),
+        start_date=_instant("start_date", values["start_date"]),
+        objects=_objects(values["objects"]),
+        poll_interval=_number("poll_interval", values["poll_interval"], minimum=0),
+        job_timeout=_number("job_timeout", values["job_timeout"], minimum=0),
+        window_days=int(_number("window_days", values["window_days"], minimum=1, integer=True)),
+        max_tries=int(_number("max_tries", values["max_tries"], minimum=1, integer=True)),
+        request_timeout=_number("request_timeout", values["request_timeout"], minimum=0),
+    )
+
+
+def _fail(name: str, problem: str) -> ConfigurationError:
+    return ConfigurationError(f"tap-zuora setting '{name}' {problem}")
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(name, "is required and must be a non-empty string")
+    return value
+
+
+def _url(value: Any) -> str:
+    url = _text("base_url", value)
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise _fail("base_url", f"must be an http(s) URL, got {url!r}")
+    return url.rstrip("/")
+
+
+def _instant(name: str, value: Any) -> datetime:
+    text = _text(name, value)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise _fail(name, f"must be an ISO-8601 date-time, got {text!r}") from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _objects(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise _fail("objects", "must be a non-empty list of Zuora object names")
+    names = []
+    for item in value:
+        if not isinstance(item, str) or not item.isidentifier():
+            raise _fail("objects", f"holds {item!r}, which is not a Zuora object name")
+        if item not in names:
+            names.append(item)
+    return tuple(names)
+
+
+def _number(name: str, value: Any, *, minimum: float, integer: bool = False) -> float:
+    # bool is an int subclass; `true` is no valid number of seconds or tries. Config files
+    # read by the SDK carry fractions as Decimal.
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise _fail(name, f"must be a number, got {value!r}")
+    if integer and value != int(value):
+        raise _fail(name, f"must be a whole number, got {value!r}")
+    if value < minimum:
+        raise _fail(name, f"must be at least {minimum:g}, got {value!r}")
+    return float(value)

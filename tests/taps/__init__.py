@@ -1,0 +1,1 @@
+"""Tests of the Singer taps against their emulators."""
