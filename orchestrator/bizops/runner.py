@@ -109,9 +109,9 @@ class Runner:
         log_dir = self.project.root / ".bizops" / "logs" / pipeline.name
         log_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        log_path = log_dir / time.strftime("%Y%m%dT%H%M%S.log", time.gmtime())
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        log_path = log_dir / f"{stamp}-{os.getpid()}.log"
         run_id = store.start_run(pipeline.name, str(log_path))
-        log_path = log_path.with_name(f"{run_id}-{log_path.name}")
         state = store.get_state(pipeline.name)
         with tempfile.TemporaryDirectory(prefix="bizops-run-") as tmp, log_path.open("w") as log:
             lock = threading.Lock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,10 +23,15 @@ def embedded_url(pgdata: Path) -> str:
     """
     import pgserver  # imported lazily: it is only needed when no warehouse is configured
 
+    # pgserver narrates every start-up step at INFO; only its problems interest our users.
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = Path(pgdata).resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     try:
-        server = pgserver.get_server(pgdata, cleanup_mode=None)
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (cron, CI): not our users' concern.
+            warnings.simplefilter("ignore")
+            server = pgserver.get_server(pgdata, cleanup_mode=None)
     except Exception as exc:
         raise ConfigurationError(
             f"could not start the embedded PostgreSQL in {pgdata}: {exc}"
