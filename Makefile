@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format wheel-smoke clean
+.PHONY: help install demo test lint format wheel-smoke bench clean
 
 help: ## list the targets with a one-line description
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -46,3 +46,8 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 
 clean: ## remove the venv, build output and the embedded warehouses
 	rm -rf $(VENV) build dist .wheel-venv .bizops *.egg-info
+
+bench: $(STAMP) ## benchmarks side by side with the peers (target, orchestrator, taps); prints tables
+	@for script in bench/target_bench.py bench/orchestrator_bench.py bench/tap_zuora_bench.py bench/tap_salesforce_bench.py; do \
+		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
+	done

@@ -11,7 +11,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from bizops_core.errors import ConfigurationError
 from bizops_core.redact import Redactor
-from tap_zuora.cli import BizOpsSingerCommand
+from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_zuora.client import ZuoraClient
 from tap_zuora.config import CONFIG_SCHEMA, ZuoraConfig, parse_config
 from tap_zuora.streams import ZuoraObjectStream

@@ -1,4 +1,4 @@
-"""The tap's click command: the SDK's, plus BizOps errors ending the process with their code."""
+"""The click command of every BizOps tap: the SDK's, with BizOps errors ending the process."""
 
 from __future__ import annotations
 
