@@ -21,8 +21,6 @@ def embedded_url(pgdata: Path) -> str:
     The server keeps running after this process exits so the next command reuses it; a second
     call with the same directory finds the running server instead of starting another.
     """
-    import pgserver  # imported lazily: it is only needed when no warehouse is configured
-
     # pgserver narrates every start-up step at INFO; only its problems interest our users.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = Path(pgdata).resolve()
@@ -31,6 +29,8 @@ def embedded_url(pgdata: Path) -> str:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (cron, CI): not our users' concern.
             warnings.simplefilter("ignore")
+            import pgserver  # lazily: only needed when no warehouse is configured
+
             server = pgserver.get_server(pgdata, cleanup_mode=None)
     except Exception as exc:
         raise ConfigurationError(
