@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,14 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from bizops_sandbox import names
+from bizops_sandbox import world_zuora_billing as billing
 from bizops_sandbox.ids import salesforce_id, zuora_id
+from bizops_sandbox.zuora_schema import schemas
 
-CENT = Decimal("0.01")
 OBJECTS = (
     "Product", "ProductRatePlan", "ProductRatePlanCharge", "Account", "Contact",
-    "Subscription", "RatePlan", "RatePlanCharge", "Invoice",
+    "Subscription", "Amendment", "RatePlan", "RatePlanCharge", "Invoice", "InvoiceItem",
+    "Payment", "InvoicePayment", "Refund",
 )  # fmt: skip
-PERIOD_MONTHS = {"Month": 1, "Quarter": 3, "Annual": 12}
 
 # (product name, SKU, category, description, [(plan name, [(charge name, type, model,
 # period, list price, UOM)])]). Descriptions with newlines keep CSV quoting honest.
@@ -43,14 +45,22 @@ CATALOG = (
 
 @dataclass
 class ZuoraState:
-    """The Zuora side of the world: tables of records by object and id, plus sequences."""
+    """The Zuora side of the world: tables of records by object and id, plus sequences.
+
+    ``deleted`` keeps the last version of every deleted record (its ``UpdatedDate`` is the
+    moment of deletion): AQuA's incremental exports report them with ``Deleted = true``.
+    """
 
     tables: dict[str, dict[str, dict[str, Any]]] = field(
+        default_factory=lambda: {name: {} for name in OBJECTS}
+    )
+    deleted: dict[str, dict[str, dict[str, Any]]] = field(
         default_factory=lambda: {name: {} for name in OBJECTS}
     )
     sequences: Counter[str] = field(default_factory=Counter)
     list_prices: dict[str, Decimal] = field(default_factory=dict)
     users: list[str] = field(default_factory=list)
+    sequence_set_id: str = ""
 
     def next_number(self, sequence: str) -> int:
         """The next value of a named sequence (account, subscription, charge, invoice numbers)."""
@@ -66,6 +76,7 @@ class ZuoraBuilder:
         self.rng = rng
         if not state.users:
             state.users.extend(zuora_id(rng) for _ in range(3))
+            state.sequence_set_id = zuora_id(rng)
 
     # -- records -------------------------------------------------------------------------
 
@@ -75,15 +86,22 @@ class ZuoraBuilder:
         while record_id in self.state.tables[obj]:  # pragma: no cover - 128-bit collision
             record_id = zuora_id(self.rng)
         user = self.rng.choice(self.state.users)
-        self.state.tables[obj][record_id] = {
-            "Id": record_id,
+        full = {
             **record,
+            "Id": record_id,
             "CreatedById": user,
             "CreatedDate": created,
             "UpdatedById": user,
             "UpdatedDate": updated,
         }
+        # Stored in the schema's field order (the export order of `select *`).
+        self.state.tables[obj][record_id] = {key: full[key] for key in _field_order(obj)}
         return record_id
+
+    def delete(self, obj: str, record_id: str, when: datetime) -> None:
+        """Remove a record, keeping its tombstone (stamped ``when``) for AQuA's deleted rows."""
+        record = self.state.tables[obj].pop(record_id)
+        self.state.deleted[obj][record_id] = {**record, "UpdatedDate": when}
 
     def touch(self, obj: str, record_id: str, when: datetime, **changes: Any) -> None:
         """Apply ``changes`` to a stored record and stamp it updated at ``when``."""
@@ -146,7 +164,7 @@ class ZuoraBuilder:
             "PaymentTerm": rng.choice(("Net 30", "Net 30", "Net 60", "Due Upon Receipt")),
             "AutoPay": rng.random() < 0.4, "Batch": f"Batch{rng.randint(1, 5)}",
             "BillToId": None, "SoldToId": None, "SalesRepName": rng.choice(names.SALES_REPS),
-            "LastInvoiceDate": None,
+            "LastInvoiceDate": None, "SequenceSetId": self.state.sequence_set_id,
         }  # fmt: skip
         account_id = self.insert("Account", account, created, self.updated_after(created, until))
         made["Account"].append(account_id)
@@ -156,11 +174,15 @@ class ZuoraBuilder:
             contacts.append(self._add_contact(account_id, domain, created, until))
         made["Contact"].extend(contacts)
         self.state.tables["Account"][account_id].update(BillToId=contacts[0], SoldToId=contacts[-1])
+        subscriptions = []
         for _ in range(rng.choice((1, 1, 2)) if until is not None else 1):
             start = created if until is None else self.moment(created, created + timedelta(30))
-            self._add_subscription(account_id, start, until, status == "Canceled", made)
+            cancelled = status == "Canceled"
+            subscriptions.append(
+                billing.add_subscription(self, account_id, start, until, cancelled, made)
+            )
         if until is not None:
-            self._add_invoices(account_id, created, until, made)
+            billing.add_invoices(self, account_id, subscriptions, until, made)
         return made
 
     def _add_contact(self, account_id: str, domain: str, created: datetime, until):
@@ -178,84 +200,6 @@ class ZuoraBuilder:
             "State": state, "PostalCode": postal, "Country": country,
         }, created, self.updated_after(created, until))  # fmt: skip
 
-    def _add_subscription(self, account_id, start: datetime, until, cancelled: bool, made):
-        rng = self.rng
-        evergreen = rng.random() < 0.15
-        term_start = start.date()
-        term_end = None if evergreen else _add_months(term_start, 12)
-        cancel_at = self.moment(start, until) if cancelled and until is not None else None
-        cancel_date = cancel_at.date() if cancel_at else None
-        subscription_id = self.insert("Subscription", {
-            "AccountId": account_id, "Name": f"A-S{self.state.next_number('subscription'):08d}",
-            "Status": "Cancelled" if cancel_date else "Active",
-            "TermType": "EVERGREEN" if evergreen else "TERMED",
-            "InitialTerm": None if evergreen else 12, "RenewalTerm": None if evergreen else 12,
-            "AutoRenew": not evergreen and rng.random() < 0.7,
-            "ContractEffectiveDate": term_start, "ServiceActivationDate": term_start,
-            "SubscriptionStartDate": term_start, "SubscriptionEndDate": cancel_date or term_end,
-            "TermStartDate": term_start, "TermEndDate": term_end, "CancelledDate": cancel_date,
-            "Version": 1,
-        }, start, cancel_at or self.updated_after(start, until))  # fmt: skip
-        made["Subscription"].append(subscription_id)
-        plans = list(self.state.tables["ProductRatePlan"].values())
-        chosen = [rng.choice(plans[:2]), *rng.sample(plans[2:], rng.randint(0, 2))]
-        for plan in chosen:
-            rate_plan_id = self.insert("RatePlan", {
-                "SubscriptionId": subscription_id, "ProductRatePlanId": plan["Id"],
-                "Name": plan["Name"], "AmendmentType": None,
-            }, start, self.updated_after(start, until))  # fmt: skip
-            made["RatePlan"].append(rate_plan_id)
-            for charge in self.state.tables["ProductRatePlanCharge"].values():
-                if charge["ProductRatePlanId"] == plan["Id"]:
-                    made["RatePlanCharge"].append(
-                        self._add_charge(rate_plan_id, charge, term_start, term_end, start, until)
-                    )
-
-    def _add_charge(self, rate_plan_id, charge, term_start, term_end, start, until) -> str:
-        quantity = Decimal(self.rng.randint(1, 250)) if charge["UOM"] else Decimal(1)
-        mrr, tcv = charge_value(charge, self.state.list_prices[charge["Id"]], quantity)
-        return self.insert("RatePlanCharge", {
-            "RatePlanId": rate_plan_id, "ProductRatePlanChargeId": charge["Id"],
-            "ChargeNumber": f"C-{self.state.next_number('charge'):08d}", "Name": charge["Name"],
-            "ChargeType": charge["ChargeType"], "ChargeModel": charge["ChargeModel"],
-            "BillingPeriod": charge["BillingPeriod"], "Quantity": quantity, "MRR": mrr,
-            "TCV": tcv, "DMRC": mrr, "DTCV": tcv, "EffectiveStartDate": term_start,
-            "EffectiveEndDate": term_end, "Segment": 1, "IsLastSegment": True, "Version": 1,
-        }, start, self.updated_after(start, until))  # fmt: skip
-
-    def _add_invoices(self, account_id: str, created: datetime, until: datetime, made) -> None:
-        rng, balance, last_date = self.rng, Decimal("0.00"), None
-        for _ in range(rng.randint(1, 4)):
-            posted_at = self.moment(created, until)
-            amount = Decimal(rng.randint(5_000, 2_000_000)) * CENT
-            tax = (amount * Decimal("0.08")).quantize(CENT) if rng.random() < 0.5 else Decimal(0)
-            total, status = amount + tax, "Posted" if rng.random() < 0.9 else "Draft"
-            unpaid = status == "Posted" and rng.random() < 0.3
-            invoice_date = posted_at.date()
-            made["Invoice"].append(self.insert("Invoice", {
-                "AccountId": account_id,
-                "InvoiceNumber": f"INV{self.state.next_number('invoice'):08d}",
-                "InvoiceDate": invoice_date, "DueDate": invoice_date + timedelta(days=30),
-                "Status": status, "Amount": total, "AmountWithoutTax": amount, "TaxAmount": tax,
-                "Balance": total if unpaid or status == "Draft" else Decimal("0.00"),
-                "PaymentAmount": Decimal("0.00") if unpaid or status == "Draft" else total,
-                "PostedDate": posted_at if status == "Posted" else None,
-            }, posted_at, self.updated_after(posted_at, until)))  # fmt: skip
-            balance += total if unpaid else Decimal(0)
-            last_date = max(filter(None, (last_date, invoice_date)))
-        # The account's balance is derived from its invoices; this is not an edit of the account.
-        self.state.tables["Account"][account_id].update(
-            Balance=balance, TotalInvoiceBalance=balance, LastInvoiceDate=last_date
-        )
-
-
-def charge_value(charge: dict[str, Any], price: Decimal, quantity: Decimal):
-    """(MRR, TCV) of a subscription charge over a 12-month term."""
-    if charge["ChargeType"] != "Recurring":
-        return Decimal("0.00"), (price * quantity).quantize(CENT)
-    mrr = (price * quantity / PERIOD_MONTHS[charge["BillingPeriod"]]).quantize(CENT)
-    return mrr, (mrr * 12).quantize(CENT)
-
 
 def _company_name(rng: random.Random) -> str:
     suffix = rng.choice(names.COMPANY_SUFFIXES)
@@ -263,7 +207,6 @@ def _company_name(rng: random.Random) -> str:
     return base + suffix if suffix.startswith(",") or not suffix else f"{base} {suffix}"
 
 
-def _add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, 28))
+@functools.cache
+def _field_order(obj: str) -> tuple[str, ...]:
+    return tuple(schemas()[obj]["properties"])

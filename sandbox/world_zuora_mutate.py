@@ -6,22 +6,36 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bizops_sandbox.world_zuora import CENT, OBJECTS, ZuoraBuilder, charge_value
+from bizops_sandbox.world_zuora import OBJECTS, ZuoraBuilder
+from bizops_sandbox.world_zuora_billing import CENT, charge_value
 
 Edit = Callable[[ZuoraBuilder, str, datetime], bool]
 
 
 def mutate_zuora(
-    builder: ZuoraBuilder, old: datetime, new: datetime, *, creates: int, updates: int
+    builder: ZuoraBuilder,
+    old: datetime,
+    new: datetime,
+    *,
+    creates: int,
+    updates: int,
+    deletes: int | None = None,
 ) -> dict[str, dict[str, list[str]]]:
-    """Create ``creates`` customers and edit ``updates`` existing records in ``(old, new]``.
+    """Create ``creates`` customers, edit ``updates`` and delete ``deletes`` existing records,
+    all at instants in ``(old, new]``.
+
+    Args:
+        deletes: records to delete; ``None`` means one per three updates (World.mutate does
+            not pass a count yet).
 
     Returns:
-        ``{object: {"created": [ids], "updated": [ids]}}`` for every Zuora object; an id
-        appears once, and never as both created and updated.
+        ``{object: {"created": [ids], "updated": [ids], "deleted": [ids]}}`` for every Zuora
+        object; an id appears once in the whole result.
     """
     rng, tables = builder.rng, builder.state.tables
-    result: dict[str, dict[str, list[str]]] = {o: {"created": [], "updated": []} for o in OBJECTS}
+    result: dict[str, dict[str, list[str]]] = {
+        o: {"created": [], "updated": [], "deleted": []} for o in OBJECTS
+    }
     span = int((new - old).total_seconds())
 
     def when() -> datetime:
@@ -41,7 +55,23 @@ def mutate_zuora(
                 result[obj]["updated"].append(record_id)
                 break
             kinds = [obj for obj, ids in candidates.items() if ids]
+    for obj, record_id in _deletable(
+        builder, candidates, updates // 3 if deletes is None else deletes
+    ):
+        builder.delete(obj, record_id, when())
+        result[obj]["deleted"].append(record_id)
     return result
+
+
+def _deletable(builder: ZuoraBuilder, candidates: dict[str, list[str]], count: int):
+    """``count`` (object, id) pairs nothing else points at: refunds, and contacts that are
+    neither an account's bill-to nor its sold-to contact. Never a record edited just now."""
+    tables, rng = builder.state.tables, builder.rng
+    used = {c for a in tables["Account"].values() for c in (a["BillToId"], a["SoldToId"])}
+    untouched = set(candidates["Contact"])
+    pool = [("Refund", r) for r in tables["Refund"]]
+    pool += [("Contact", c) for c in tables["Contact"] if c not in used and c in untouched]
+    return rng.sample(pool, min(count, len(pool)))
 
 
 def _account_balance(builder: ZuoraBuilder, account_id: str, at: datetime) -> bool:

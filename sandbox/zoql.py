@@ -1,4 +1,5 @@
-"""A small ZOQL parser: ``select <fields|*> from <Object> [where <cond> [and <cond>]...]``."""
+"""A small ZOQL parser: ``select <fields|*> from <Object> [where <cond> [and <cond>]...]``
+[order by <field> [asc|desc]] [limit <n>]``."""
 
 from __future__ import annotations
 
@@ -60,11 +61,13 @@ class Condition:
 
 @dataclass(frozen=True)
 class Query:
-    """A parsed query; ``fields`` is None for ``select *``."""
+    """A parsed query; ``fields`` is None for ``select *``; ``order_by`` is (field, ascending)."""
 
     fields: tuple[FieldRef, ...] | None
     source: str
     conditions: tuple[Condition, ...]
+    order_by: tuple[FieldRef, bool] | None = None
+    limit: int | None = None
 
 
 def tokenize(text: str) -> list[Token]:
@@ -139,9 +142,32 @@ class _Parser:
             conditions.append(self.condition())
             while self.accept("keyword", "and"):
                 conditions.append(self.condition())
+        order_by = self.order_by()
+        limit = None
+        if self.accept_word("limit"):
+            limit = int(self.take("number").text)
         if self.peek() is not None:
             self.take("end")  # always fails, naming the unexpected token
-        return Query(fields, source, tuple(conditions))
+        return Query(fields, source, tuple(conditions), order_by, limit)
+
+    def accept_word(self, word: str) -> bool:
+        # `order`, `by`, `limit`... are no reserved words: `Order` is also a Zuora object.
+        token = self.peek()
+        if token is not None and token.kind == "word" and token.text.lower() == word:
+            self.index += 1
+            return True
+        return False
+
+    def order_by(self) -> tuple[FieldRef, bool] | None:
+        if not self.accept_word("order"):
+            return None
+        if not self.accept_word("by"):
+            self.take("word", "by")  # always fails, naming what was found
+        field = self.field()
+        descending = self.accept_word("desc")
+        if not descending:
+            self.accept_word("asc")
+        return field, not descending
 
     def field_list(self) -> tuple[FieldRef, ...]:
         fields = [self.field()]

@@ -1,4 +1,4 @@
-"""HTTP emulator of the Zuora REST API (OAuth, describe, REST export, files) over the world."""
+"""HTTP emulator of the Zuora REST API (OAuth, describe, REST export, AQuA) over the world."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from bizops_sandbox.emulator import Emulator, json_response
+from bizops_sandbox.emulator import AdminInputError, Emulator, json_response
 from bizops_sandbox.world import World
-from bizops_sandbox.zoql import ZoqlError
+from bizops_sandbox.zoql import ZoqlError, parse
+from bizops_sandbox.zuora_aqua import AquaRequestError, AquaStore, job_json
 from bizops_sandbox.zuora_export import ExportJob, ExportStore, bind, format_value, render_csv
 from bizops_sandbox.zuora_schema import describe_all_xml, describe_object_xml, schemas
 
@@ -25,7 +26,18 @@ RULES = (
     Rule("/v1/object/export", methods=["POST"], endpoint="create_export"),
     Rule("/v1/object/export/<job_id>", methods=["GET"], endpoint="get_export"),
     Rule("/v1/files/<file_id>", methods=["GET"], endpoint="get_file"),
+    Rule("/v1/batch-query/", methods=["POST"], endpoint="create_aqua_job"),
+    Rule("/v1/batch-query/jobs/<job_id>", methods=["GET"], endpoint="get_aqua_job"),
+    Rule("/v1/batch-query/jobs/<job_id>", methods=["DELETE"], endpoint="delete_aqua_job"),
+    Rule("/v1/file/<file_id>", methods=["GET"], endpoint="get_aqua_file"),
+    # Zuora-only admin side (the shared one lives in emulator.py).
+    Rule("/__sandbox/zuora/fail-jobs", methods=["POST"], endpoint="admin_fail_jobs"),
+    Rule("/__sandbox/zuora/forbid", methods=["POST"], endpoint="admin_forbid"),
+    Rule("/__sandbox/zuora/expire-tokens", methods=["POST"], endpoint="admin_expire_tokens"),
+    Rule("/__sandbox/zuora/expire-files", methods=["POST"], endpoint="admin_expire_files"),
 )
+# REST export ends a failed job as Failed/Cancelled, AQuA as error/aborted.
+REST_FAILURES = {"error": "Failed", "aborted": "Cancelled"}
 XML = "application/xml"
 # Zuora's edge answers rate limits and bad credentials with a bare {"message": ...} and the
 # IETF draft RateLimit-* headers (documented in "Rate and concurrent request limits").
@@ -43,6 +55,7 @@ def create_app(
     client_secret: str = "sandbox-client-secret",  # noqa: S107 - the sandbox's fake secret
     job_steps: int = 2,
     tenant_timezone: str = "America/Los_Angeles",
+    segment_rows: int = 50_000,
 ) -> ZuoraEmulator:
     """A WSGI application that serves ``world`` as a Zuora tenant.
 
@@ -51,9 +64,13 @@ def create_app(
         client_id: the OAuth client id (also accepted as the ``apiAccessKeyId`` header).
         client_secret: the OAuth client secret (also the ``apiSecretAccessKey`` header).
         job_steps: how many polls of an export answer Pending/Processing before Completed.
-        tenant_timezone: IANA zone the tenant renders datetimes in (CSV and job times).
+        tenant_timezone: IANA zone the tenant renders datetimes in (CSV and job times); AQuA's
+            ``incrementalTime`` is read in it too.
+        segment_rows: rows per AQuA file; a larger result comes as several ``segments``.
     """
-    return ZuoraEmulator(world, client_id, client_secret, job_steps, ZoneInfo(tenant_timezone))
+    emulator = ZuoraEmulator(world, client_id, client_secret, job_steps, ZoneInfo(tenant_timezone))
+    emulator.aqua = AquaStore(job_steps, segment_rows, emulator.tz)
+    return emulator
 
 
 class ZuoraEmulator(Emulator):
@@ -68,6 +85,9 @@ class ZuoraEmulator(Emulator):
         self.redact.add(client_secret)
         self.tz = tz
         self.exports = ExportStore(job_steps)
+        self.aqua = AquaStore(job_steps, 50_000, tz)
+        self.forbidden: set[str] = set()
+        self._failures: list[tuple[str, str]] = []
         self._tokens: set[str] = set()
         self._tokens_lock = threading.Lock()
         self._scope = f"user.{secrets.token_hex(16)} entity.{secrets.token_hex(16)} tenant.9999"
@@ -155,9 +175,14 @@ class ZuoraEmulator(Emulator):
             bound = bind(data["Query"], self.tz)
         except ZoqlError as exc:
             return _crud_error(exc.code, exc.message, 400)
+        if bound.object_name in self.forbidden:
+            return self._forbidden(bound.object_name)
         rows = bound.run(self.world.records(bound.object_name))
         content = render_csv(bound, rows, self.tz)
-        job = self.exports.create(data["Query"], fmt, content, len(rows), self.world.now)
+        failure = self._take_failure()
+        if failure is not None:
+            failure = (REST_FAILURES.get(failure[0], failure[0]), failure[1])
+        job = self.exports.create(data["Query"], fmt, content, len(rows), self.world.now, failure)
         return json_response({"Success": True, "Id": job.id})
 
     def get_export(self, request: Request, job_id: str) -> Response:
@@ -176,6 +201,8 @@ class ZuoraEmulator(Emulator):
         }  # fmt: skip
         if job.status == "Completed":
             body.update(FileId=job.file_id, Size=job.size)
+        if job.failure is not None and job.status == job.failure[0]:
+            body["StatusReason"] = job.failure[1]
         return body
 
     def _time(self, moment: datetime) -> str:
@@ -186,6 +213,93 @@ class ZuoraEmulator(Emulator):
         if content is None:
             return json_response(_reasons(50000040, f"File {file_id} is not found"), 404)
         return Response(content, mimetype="text/csv")
+
+    # -- AQuA --------------------------------------------------------------------------------
+
+    def create_aqua_job(self, request: Request) -> Response:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            return json_response({"errorCode": "INVALID_VALUE", "message": "invalid JSON body"})
+        for query in data.get("queries") or []:
+            name = _object_of(query)
+            if name in self.forbidden:
+                return self._forbidden(name)
+        try:
+            job = self.aqua.create(data, self.world, self._take_failure())
+        except AquaRequestError as exc:
+            # AQuA refuses a job with HTTP 200 and an error body (seen in singer-io tap-zuora,
+            # which treats any `message` in the answer as a failure).
+            return json_response({"errorCode": exc.code, "message": exc.message})
+        return json_response(job_json(job, self.tz))
+
+    def get_aqua_job(self, request: Request, job_id: str) -> Response:
+        job = self.aqua.poll(job_id)
+        if job is None:
+            return json_response(_reasons(50000040, f"Job {job_id} is not found"), 404)
+        return json_response(job_json(job, self.tz))
+
+    def delete_aqua_job(self, request: Request, job_id: str) -> Response:
+        job = self.aqua.abort(job_id)
+        if job is None:
+            return json_response(_reasons(50000040, f"Job {job_id} is not found"), 404)
+        return json_response(job_json(job, self.tz))
+
+    def get_aqua_file(self, request: Request, file_id: str) -> Response:
+        content = self.aqua.file(file_id)
+        if content is None:
+            # Zuora deletes AQuA files after 7 days; a stale file id then answers 404.
+            return json_response(_reasons(50000040, f"File {file_id} is not found"), 404)
+        return Response(content, mimetype="text/csv")
+
+    # -- faults of this emulator -------------------------------------------------------------
+
+    def _forbidden(self, object_name: str) -> Response:
+        # An API user whose role lacks the object's permission (category 10 = permission).
+        message = f"You do not have permission to access {object_name}"
+        return json_response(_reasons(50000010, message), 403)
+
+    def _take_failure(self) -> tuple[str, str] | None:
+        with self._lock:
+            return self._failures.pop(0) if self._failures else None
+
+    def admin_fail_jobs(self, request: Request) -> Response:
+        """Make the next ``times`` jobs (either API) end in ``status`` with ``message``."""
+        data = request.get_json(silent=True) or {}
+        status = data.get("status", "error")
+        if status not in REST_FAILURES or not isinstance(data.get("message", ""), str):
+            raise AdminInputError("'status' must be error or aborted and 'message' a string")
+        message = data.get("message") or f"The job was {status} by the sandbox"
+        with self._lock:
+            self._failures.extend([(status, message)] * int(data.get("times", 1)))
+        return json_response({"queued": len(self._failures)}, 201)
+
+    def admin_forbid(self, request: Request) -> Response:
+        """Refuse exports of the listed objects with Zuora's permission error (403)."""
+        objects = (request.get_json(silent=True) or {}).get("objects")
+        if not isinstance(objects, list) or not all(isinstance(o, str) for o in objects):
+            raise AdminInputError("'objects' must be a list of object names")
+        self.forbidden = set(objects)
+        return json_response({"forbidden": sorted(self.forbidden)})
+
+    def admin_expire_tokens(self, request: Request) -> Response:
+        """Expire every OAuth token issued so far (the next call with one gets 401)."""
+        with self._tokens_lock:
+            count = len(self._tokens)
+            self._tokens.clear()
+        return json_response({"expired": count})
+
+    def admin_expire_files(self, request: Request) -> Response:
+        """Delete every export and AQuA file (as Zuora does after 7 days)."""
+        return json_response({"expired": self.exports.expire_files() + self.aqua.expire_files()})
+
+
+def _object_of(query: Any) -> str | None:
+    """The object an AQuA query reads, or None when it does not parse (the job reports it)."""
+    text = query.get("query") if isinstance(query, dict) else None
+    try:
+        return parse(str(text)).source if text else None
+    except ZoqlError:
+        return None
 
 
 def _reasons(code: int, message: str) -> dict[str, Any]:

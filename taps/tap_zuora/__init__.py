@@ -1,1 +1,1 @@
-"""tap-zuora: a Singer tap (singer-sdk) exporting Zuora objects through the REST export API."""
+"""tap-zuora: a Singer tap (singer-sdk) exporting Zuora objects through REST export or AQuA."""

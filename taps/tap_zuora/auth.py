@@ -66,3 +66,21 @@ class ZuoraOAuth:
         self._token = token
         self._expires_at = time.monotonic() + lifetime - min(EXPIRY_MARGIN_SECONDS, lifetime / 2)
         LOGGER.info("obtained a Zuora OAuth token valid for %.0f s", lifetime)
+
+
+class ZuoraBasicAuth:
+    """Zuora's key headers (``apiAccessKeyId``/``apiSecretAccessKey``) on every call.
+
+    The same interface as :class:`ZuoraOAuth`; there is no token to renew, so a 401 with these
+    headers means the keys themselves are wrong.
+    """
+
+    def __init__(self, access_key_id: str, secret_access_key: str) -> None:
+        self._headers = {"apiAccessKeyId": access_key_id, "apiSecretAccessKey": secret_access_key}
+
+    def headers(self) -> dict[str, str]:
+        """The two key headers."""
+        return dict(self._headers)
+
+    def invalidate(self) -> None:
+        """Nothing to forget: the keys do not expire."""

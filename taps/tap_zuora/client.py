@@ -1,4 +1,4 @@
-"""ZuoraClient: describe calls and the REST export flow (create job, poll, stream the CSV)."""
+"""ZuoraClient: describe calls, REST export jobs (create, poll) and resumable file downloads."""
 
 from __future__ import annotations
 
@@ -11,11 +11,12 @@ from contextlib import closing
 from typing import Any
 
 import requests
+import urllib3
 
 from bizops_core.errors import DataError, FatalError, RetriableError
 from bizops_core.http import HttpClient, RetryPolicy
 from bizops_core.redact import Redactor
-from tap_zuora.auth import ZuoraOAuth
+from tap_zuora.auth import ZuoraBasicAuth, ZuoraOAuth
 from tap_zuora.config import ZuoraConfig
 from tap_zuora.convert import column_name
 from tap_zuora.describe import ZuoraObject, parse_object, parse_object_list
@@ -46,7 +47,16 @@ class ZuoraClient:
             # REST calls pin the API version, as singer-io/tap-zuora does.
             headers={"X-Zuora-WSDL-Version": "91.0"},
         )
-        self._auth = ZuoraOAuth(self._http, config.client_id, config.client_secret, redactor)
+        self._auth: ZuoraOAuth | ZuoraBasicAuth
+        if config.auth_type == "BASIC":
+            self._auth = ZuoraBasicAuth(config.client_id, config.client_secret)
+        else:
+            self._auth = ZuoraOAuth(self._http, config.client_id, config.client_secret, redactor)
+
+    @property
+    def config(self) -> ZuoraConfig:
+        """The tap settings this client was made with."""
+        return self._config
 
     # --- discovery -------------------------------------------------------------------------
 
@@ -73,7 +83,7 @@ class ZuoraClient:
         """
         job_id = self._create_export(query)
         file_id = self._wait_for(job_id)
-        yield from self._download(file_id, object_name)
+        yield from self.download(f"v1/files/{file_id}", object_name)
 
     def _create_export(self, query: str) -> str:
         LOGGER.info("creating export: %s", query)
@@ -107,8 +117,36 @@ class ZuoraClient:
             LOGGER.debug("export %s is %s", job_id, status)
             time.sleep(self._config.poll_interval)
 
-    def _download(self, file_id: str, object_name: str) -> Iterator[dict[str, str]]:
-        response = self._call("GET", f"v1/files/{file_id}", stream=True)
+    def download(self, path: str, object_name: str) -> Iterator[dict[str, str]]:
+        """Stream the CSV file at ``path`` as ``{field: cell text}`` rows.
+
+        A connection that breaks mid-body is retried (up to ``max_tries`` downloads in all):
+        Zuora's files cannot be fetched from an offset, so the file is requested again
+        through the shared HTTP layer and the rows already yielded are skipped.
+        """
+        done = 0
+        for attempt in range(self._config.max_tries):
+            try:
+                for index, row in enumerate(self._read_csv(path, object_name)):
+                    if index >= done:
+                        done += 1
+                        yield row
+                return
+            except (urllib3.exceptions.HTTPError, requests.RequestException) as exc:
+                if attempt + 1 >= self._config.max_tries:
+                    raise RetriableError(
+                        f"Zuora GET /{path} broke off after {done} rows, "
+                        f"{self._config.max_tries} times: {type(exc).__name__}"
+                    ) from exc
+                delay = self._http.policy.wait(attempt, None)
+                LOGGER.warning(
+                    "download of /%s broke off after %d rows (%s); downloading again in %.1fs",
+                    path, done, type(exc).__name__, delay,
+                )  # fmt: skip
+                time.sleep(delay)
+
+    def _read_csv(self, path: str, object_name: str) -> Iterator[dict[str, str]]:
+        response = self._call("GET", path, stream=True)
         with closing(response):
             response.raw.decode_content = True
             # urllib3 closes the raw stream at end of body unless told not to; TextIOWrapper
@@ -122,15 +160,20 @@ class ZuoraClient:
             if header is None:
                 return
             names = [column_name(cell, object_name) for cell in header]
+            width = len(names)
             for cells in reader:
-                if len(cells) != len(names):
+                if len(cells) != width:
                     raise DataError(
-                        f"Zuora file {file_id} line {reader.line_num}: {len(cells)} cells, "
-                        f"the header has {len(names)}"
+                        f"Zuora file /{path} line {reader.line_num}: {len(cells)} cells, "
+                        f"the header has {width}"
                     )
                 yield dict(zip(names, cells, strict=True))
 
     # --- plumbing --------------------------------------------------------------------------
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One authenticated request (see :meth:`_call`); for the AQuA flow."""
+        return self._call(method, path, **kwargs)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One authenticated request; a refused token is renewed once (it may have expired)."""
@@ -143,6 +186,11 @@ class ZuoraClient:
             LOGGER.info("Zuora refused the token on %s %s; fetching a new one", method, path)
             self._auth.invalidate()
             return self._http.request(method, path, headers=self._auth.headers(), **kwargs)
+
+    @staticmethod
+    def json(response: requests.Response) -> dict[str, Any]:
+        """The JSON object of a response (see :meth:`_json`)."""
+        return ZuoraClient._json(response)
 
     @staticmethod
     def _json(response: requests.Response) -> dict[str, Any]:

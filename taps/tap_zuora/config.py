@@ -13,7 +13,8 @@ from singer_sdk import typing as th
 
 from bizops_core.errors import ConfigurationError
 
-DEFAULT_OBJECTS = ["Account", "Contact", "Subscription", "RatePlanCharge", "Invoice"]
+API_TYPES = ("REST", "AQUA")
+AUTH_TYPES = ("OAUTH", "BASIC")
 
 CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
@@ -23,17 +24,39 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         description="Zuora REST host (the sandbox URL in tests); /oauth/token and /v1 hang off it.",
     ),
     th.Property(
+        "auth_type",
+        th.StringType(allowed_values=list(AUTH_TYPES)),
+        default="OAUTH",
+        description="OAUTH: client_credentials token from /oauth/token (Bearer); BASIC: the "
+        "apiAccessKeyId/apiSecretAccessKey headers on every call.",
+    ),
+    th.Property(
         "client_id",
         th.StringType,
         required=True,
-        description="OAuth client id of a Zuora API user (Settings > Administration > Users).",
+        description="OAuth client id of a Zuora API user (Settings > Administration > Users); "
+        "with auth_type BASIC, the API access key id (the user name).",
     ),
     th.Property(
         "client_secret",
         th.StringType,
         required=True,
         secret=True,
-        description="OAuth client secret that belongs to client_id.",
+        description="OAuth client secret that belongs to client_id; with auth_type BASIC, "
+        "the API secret access key (the password).",
+    ),
+    th.Property(
+        "api_type",
+        th.StringType(allowed_values=list(API_TYPES)),
+        default="REST",
+        description="REST: one /v1/object/export job per window (no deleted records); AQUA: "
+        "one stateful /v1/batch-query/ job per stream, deleted records included.",
+    ),
+    th.Property(
+        "partner_id",
+        th.StringType,
+        default="bizops",
+        description="AQuA partner id; with the stream's project it makes AQuA jobs stateful.",
     ),
     th.Property(
         "start_date",
@@ -44,8 +67,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
         "objects",
         th.ArrayType(th.StringType),
-        default=DEFAULT_OBJECTS,
-        description="Zuora objects to discover and export, one stream each.",
+        description="Zuora objects to discover, one stream each; default: every object "
+        "GET /v1/describe lists.",
     ),
     th.Property(
         "poll_interval",
@@ -85,10 +108,13 @@ class ZuoraConfig:
     """The validated settings of one tap run (see CONFIG_SCHEMA for their meaning)."""
 
     base_url: str
+    auth_type: str
     client_id: str
     client_secret: str
+    api_type: str
+    partner_id: str
     start_date: datetime
-    objects: tuple[str, ...]
+    objects: tuple[str, ...] | None
     poll_interval: float
     job_timeout: float
     window_days: int
@@ -97,7 +123,10 @@ class ZuoraConfig:
 
     def __repr__(self) -> str:
         # Keeps the secret out of any log line or traceback that formats the config.
-        return f"ZuoraConfig(base_url={self.base_url!r}, objects={self.objects!r})"
+        return (
+            f"ZuoraConfig(base_url={self.base_url!r}, api_type={self.api_type!r}, "
+            f"objects={self.objects!r})"
+        )
 
 
 def parse_config(raw: Mapping[str, Any]) -> ZuoraConfig:
@@ -112,10 +141,13 @@ def parse_config(raw: Mapping[str, Any]) -> ZuoraConfig:
     }
     return ZuoraConfig(
         base_url=_url(values["base_url"]),
+        auth_type=_choice("auth_type", values["auth_type"], AUTH_TYPES),
         client_id=_text("client_id", values["client_id"]),
         client_secret=_text("client_secret", values["client_secret"]),
+        api_type=_choice("api_type", values["api_type"], API_TYPES),
+        partner_id=_text("partner_id", values["partner_id"]),
         start_date=_instant("start_date", values["start_date"]),
-        objects=_objects(values["objects"]),
+        objects=None if values["objects"] is None else _objects(values["objects"]),
         poll_interval=_number("poll_interval", values["poll_interval"], minimum=0),
         job_timeout=_number("job_timeout", values["job_timeout"], minimum=0),
         window_days=int(_number("window_days", values["window_days"], minimum=1, integer=True)),
@@ -132,6 +164,13 @@ def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise _fail(name, "is required and must be a non-empty string")
     return value
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    text = _text(name, value).upper()
+    if text not in choices:
+        raise _fail(name, f"must be one of {', '.join(choices)}, got {value!r}")
+    return text
 
 
 def _url(value: Any) -> str:

@@ -8,6 +8,9 @@ from typing import Any
 
 from bizops_core.errors import ConfigurationError, FatalError
 
+# The Singer convention for a deleted row: when it was deleted (null for live rows).
+DELETED_AT = "_sdc_deleted_at"
+
 # First of these an object has is its replication key (the order singer-io/tap-zuora uses).
 REPLICATION_KEYS = ("UpdatedDate", "TransactionDate", "UpdatedOn")
 
@@ -57,13 +60,15 @@ class ZuoraObject:
         names = set(self.field_names)
         return next((key for key in REPLICATION_KEYS if key in names), None)
 
+    def without(self, names: frozenset[str]) -> ZuoraObject:
+        """This object less the fields in ``names`` (those an export API refuses)."""
+        return ZuoraObject(self.name, tuple(f for f in self.fields if f.name not in names))
+
     def json_schema(self) -> dict[str, Any]:
-        """JSON schema of one exported row."""
-        return {
-            "type": "object",
-            "properties": {f.name: f.json_schema() for f in self.fields},
-            "required": ["Id"],
-        }
+        """JSON schema of one exported row, plus ``_sdc_deleted_at`` (set on deleted rows)."""
+        properties = {f.name: f.json_schema() for f in self.fields}
+        properties[DELETED_AT] = {"type": ["string", "null"], "format": "date-time"}
+        return {"type": "object", "properties": properties, "required": ["Id"]}
 
 
 def _parse_xml(content: bytes, what: str) -> ET.Element:

@@ -12,6 +12,22 @@ from bizops_core.errors import BizOpsError, ConfigurationError, FatalError, Retr
 from bizops_core.http import api_message, retry_after_seconds
 from bizops_core.redact import Redactor
 
+# Fields describe marks exportable but REST export refuses (INVALID_FIELD); AQuA exports them.
+# The list is singer-io tap-zuora's UNSUPPORTED_FIELDS_FOR_REST (discover.py), trimmed to the
+# objects this tap is tested with plus the ones it names.
+UNSUPPORTED_FIELDS_FOR_REST: dict[str, frozenset[str]] = {
+    "Account": frozenset({"SequenceSetId"}),
+    "Amendment": frozenset(
+        {"BookingDate", "EffectivePolicy", "NewRatePlanId", "RemovedRatePlanId", "SubType"}
+    ),
+    "Invoice": frozenset({"PaymentTerm", "SourceType", "TaxMessage", "TaxStatus", "TemplateId"}),
+    "InvoiceItem": frozenset({"Balance", "ExcludeItemBillingFromRevenueAccounting"}),
+    "ProductRatePlanCharge": frozenset(
+        {"ExcludeItemBillingFromRevenueAccounting", "ExcludeItemBookingFromRevenueAccounting"}
+    ),
+    "Subscription": frozenset({"IsLatestVersion"}),
+}
+
 
 class CredentialsRejected(ConfigurationError):
     """Zuora answered 401/403: the credentials (or the token made from them) were refused."""

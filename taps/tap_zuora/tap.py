@@ -14,11 +14,13 @@ from bizops_core.redact import Redactor
 from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_zuora.client import ZuoraClient
 from tap_zuora.config import CONFIG_SCHEMA, ZuoraConfig, parse_config
+from tap_zuora.quirks import UNSUPPORTED_FIELDS_FOR_REST
 from tap_zuora.streams import ZuoraObjectStream
+from tap_zuora.writer import FastWriter
 
 
 class TapZuora(Tap):
-    """Singer tap for Zuora: exports objects through the REST export API (ZOQL to CSV)."""
+    """Singer tap for Zuora: exports objects through REST export or AQuA (ZOQL to CSV)."""
 
     name = "tap-zuora"
     package_name = "bizops"  # the distribution that installs this tap, for --version/--about
@@ -27,8 +29,20 @@ class TapZuora(Tap):
     # Streams come from the tenant's describe endpoints, so --discover needs valid settings.
     dynamic_catalog = True
 
+    if FastWriter is not None:
+        # ~1.5x the records/s of the SDK's default writer (reference/singer.md section 7).
+        message_writer_class = FastWriter
+
     _settings: ZuoraConfig | None = None
     _client: ZuoraClient | None = None
+    _skipped: dict[str, str] | None = None
+
+    @property
+    def skipped(self) -> dict[str, str]:
+        """Streams skipped because Zuora denied access, with Zuora's message."""
+        if self._skipped is None:
+            self._skipped = {}
+        return self._skipped
 
     @property
     def settings(self) -> ZuoraConfig:
@@ -71,18 +85,43 @@ class TapZuora(Tap):
         return datetime.fromtimestamp(self.initialized_at // 1000, tz=UTC)
 
     def discover_streams(self) -> list[ZuoraObjectStream]:
-        """One stream per configured object that the tenant describes."""
-        available = set(self.client.object_names())
-        missing = [name for name in self.settings.objects if name not in available]
+        """One stream per configured object (default: every object) the tenant describes.
+
+        In REST mode the fields REST export refuses are left out of the schema.
+        """
+        available = self.client.object_names()
+        wanted = list(self.settings.objects or available)
+        missing = [name for name in wanted if name not in available]
         if missing:
             raise ConfigurationError(
                 "tap-zuora setting 'objects' names objects Zuora does not describe: "
                 + ", ".join(missing)
             )
-        return [
-            ZuoraObjectStream(self, self.client.describe(name), self.client)
-            for name in self.settings.objects
-        ]
+        streams = []
+        for name in wanted:
+            obj = self.client.describe(name)
+            if self.settings.api_type == "REST":
+                obj = obj.without(UNSUPPORTED_FIELDS_FOR_REST.get(name, frozenset()))
+            streams.append(ZuoraObjectStream(self, obj, self.client))
+        return streams
+
+    def sync_all(self) -> None:
+        """Sync every selected stream, then name the streams skipped for want of permission.
+
+        Raises:
+            ConfigurationError: Zuora denied every selected stream.
+        """
+        super().sync_all()
+        if not self.skipped:
+            return
+        names = ", ".join(sorted(self.skipped))
+        selected = [s for s in self.streams.values() if s.selected]
+        if len(self.skipped) >= len(selected):
+            raise ConfigurationError(f"Zuora denied access to every selected stream: {names}")
+        self.logger.warning(
+            "tap-zuora finished, but skipped %d stream(s) Zuora denied access to: %s",
+            len(self.skipped), names,
+        )  # fmt: skip
 
     @classmethod
     def get_singer_command(cls) -> click.Command:

@@ -36,7 +36,8 @@ OBJECT = ZuoraObject(
 def test_settings_get_schema_defaults_and_naive_start_date_is_utc() -> None:
     config = parse_config(SETTINGS)
     assert config.start_date == T0
-    assert config.objects == ("Account", "Contact", "Subscription", "RatePlanCharge", "Invoice")
+    assert config.objects is None  # every object describe lists
+    assert (config.api_type, config.auth_type, config.partner_id) == ("REST", "OAUTH", "bizops")
     assert (config.poll_interval, config.window_days, config.max_tries) == (10.0, 30, 5)
     assert "s3cret" not in repr(config)
 
@@ -50,6 +51,8 @@ def test_settings_get_schema_defaults_and_naive_start_date_is_utc() -> None:
         ({"objects": ["Account", "1bad"]}, "'objects' holds '1bad'"),
         ({"max_tries": 2.5}, "'max_tries' must be a whole number"),
         ({"poll_interval": True}, "'poll_interval' must be a number"),
+        ({"api_type": "SOAP"}, "'api_type' must be one of REST, AQUA, got 'SOAP'"),
+        ({"auth_type": "KEY"}, "'auth_type' must be one of OAUTH, BASIC, got 'KEY'"),
     ],
 )
 def test_bad_setting_names_itself(override: dict[str, Any], message: str) -> None:
