@@ -1,14 +1,17 @@
-"""The ``bizops`` command line: thin click commands over the library (imports are lazy so
-``bizops --help`` starts fast)."""
+"""The ``bizops`` command line: the group, shared options and error handling (commands live in
+``cli_*`` modules; library imports are lazy so ``bizops --help`` starts fast)."""
 
 from __future__ import annotations
 
-import json
+import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 PROJECT_DIR = click.option(
     "--project-dir",
@@ -26,7 +29,8 @@ Exit codes: 0 success, 1 unexpected error, 2 configuration error, 3 the tap fail
 """
 
 
-def _fail(error: Exception) -> None:
+def fail(error: BaseException) -> None:
+    """Report ``error`` on stderr and exit with its code."""
     from bizops_core.errors import BizOpsError, describe
 
     code = error.exit_code if isinstance(error, BizOpsError) else 1
@@ -34,88 +38,46 @@ def _fail(error: Exception) -> None:
     sys.exit(code)
 
 
-def _load(project_dir: Path) -> Any:
+def handle_errors(func: F) -> F:
+    """Turn a BizOpsError raised by a command into its message and exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from bizops_core.errors import BizOpsError
+
+        try:
+            return func(*args, **kwargs)
+        except BizOpsError as error:
+            fail(error)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def load_project(project_dir: Path) -> Any:
+    """The Project in ``project_dir`` (ConfigurationError if missing or invalid)."""
     from bizops.project import load
 
     return load(project_dir)
 
 
-@click.group(help="Run Singer tap|target pipelines with state, locks and run history.")
+@click.group(help="Run Singer tap|target pipelines with state, locks, run history and schedules.")
 @click.version_option(package_name="bizops")
-@click.option("--log-level", default="INFO", show_default=True, envvar="BIZOPS_LOG_LEVEL")
+@click.option(
+    "--log-level", default="WARNING", show_default=True, envvar="BIZOPS_LOG_LEVEL",
+    help="Level of bizops' own log on stderr (env: BIZOPS_LOG_LEVEL).",
+)  # fmt: skip
 def main(log_level: str) -> None:
     from bizops_core import log
 
     log.setup(log_level.upper())
 
 
-@main.command(epilog=EXIT_CODES)
-@PROJECT_DIR
-@click.argument("pipelines", nargs=-1, required=True)
-def run(project_dir: Path, pipelines: tuple[str, ...]) -> None:
-    """Run PIPELINES (names from bizops.yml) one after the other."""
-    from bizops_core.errors import BizOpsError
+def _register() -> None:
+    from bizops import cli_project, cli_run, cli_state
 
-    try:
-        from bizops.runner import Runner
-
-        runner = Runner(_load(project_dir))
-        for name in pipelines:
-            result = runner.run(name)
-            counts = ", ".join(f"{s}={n}" for s, n in sorted(result.record_counts.items()))
-            click.echo(
-                f"{name}: run {result.run_id} {result.status} in {result.seconds:.1f}s "
-                f"({counts or 'no records'}); log: {result.log_path}",
-                err=True,
-            )
-            if result.error is not None:
-                _fail(result.error)
-    except BizOpsError as error:
-        _fail(error)
+    for module in (cli_run, cli_state, cli_project):
+        for command in module.COMMANDS:
+            main.add_command(command)
 
 
-@main.group()
-def state() -> None:
-    """Show or change stored pipeline state."""
-
-
-@state.command("show")
-@PROJECT_DIR
-@click.argument("pipeline")
-def state_show(project_dir: Path, pipeline: str) -> None:
-    """Print the stored state of PIPELINE as JSON (null when it has none)."""
-    from bizops_core.errors import BizOpsError
-
-    try:
-        from bizops.runner import Runner
-
-        runner = Runner(_load(project_dir))
-        runner.project.pipeline(pipeline)
-        store = runner.store()
-        try:
-            click.echo(json.dumps(store.get_state(pipeline), indent=2, sort_keys=True))
-        finally:
-            store.close()
-    except BizOpsError as error:
-        _fail(error)
-
-
-@main.command()
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(".bizops/demo"),
-    show_default=True,
-    help="Where the demo writes its bizops.yml, warehouse and logs.",
-)
-def demo(project_dir: Path) -> None:
-    """Run the platform on the sandbox: load Zuora data, mutate the world, load again."""
-    from bizops_core.errors import BizOpsError
-
-    try:
-        from bizops.demo import run_demo
-
-        report = run_demo(project_dir)
-    except BizOpsError as error:
-        _fail(error)
-    click.echo(report.render())
+_register()

@@ -11,11 +11,15 @@ from collections.abc import Callable
 from typing import IO
 
 METRIC = re.compile(r"METRIC: (\{.*\})\s*$")
+# target-postgres' flush line; any target may print Singer METRIC lines instead.
+WROTE = re.compile(r"stream (\S+): wrote (\d+) rows")
+REJECTED = re.compile(r"stream (\S+): rejected (\d+) (?:rows|records)")
 
 
 class StderrPump(threading.Thread):
     """Copies a child's stderr line by line to the log (each line redacted), keeps the last
-    lines for error reports, and sums ``record_count`` metrics per stream."""
+    lines for error reports, and sums record counts per stream: ``record_count`` metrics of the
+    tap are rows read; of the target (or its flush lines) rows loaded; rejects are counted too."""
 
     def __init__(
         self,
@@ -23,6 +27,7 @@ class StderrPump(threading.Thread):
         stream: IO[bytes],
         write: Callable[[str], None],
         redact: Callable[[str], str],
+        on_count: Callable[[], None] | None = None,
         keep: int = 20,
     ) -> None:
         super().__init__(name=f"stderr-{name}", daemon=True)
@@ -30,8 +35,10 @@ class StderrPump(threading.Thread):
         self.stream = stream
         self.write = write
         self.redact = redact
+        self.on_count = on_count
         self.tail: deque[str] = deque(maxlen=keep)
         self.record_counts: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
         self.logger = logging.getLogger(f"bizops.run.{name}")
 
     def run(self) -> None:
@@ -39,17 +46,32 @@ class StderrPump(threading.Thread):
             line = self.redact(raw.decode("utf-8", errors="replace").rstrip("\n"))
             self.tail.append(line)
             self.write(f"{self.label} | {line}")
-            self._count(line)
+            if self._count(line) and self.on_count is not None:
+                self.on_count()
         self.stream.close()
 
-    def _count(self, line: str) -> None:
+    def _count(self, line: str) -> bool:
+        wrote, rejected = WROTE.search(line), REJECTED.search(line)
+        if wrote:
+            self.record_counts[wrote.group(1)] += int(wrote.group(2))
+            return True
+        if rejected:
+            self.rejected[rejected.group(1)] += int(rejected.group(2))
+            return True
         match = METRIC.search(line)
         if not match:
-            return
+            return False
         try:
             point = json.loads(match.group(1))
         except ValueError:
-            return
+            return False
+        if not isinstance(point, dict):
+            return False
+        stream = str((point.get("tags") or {}).get("stream", "?"))
         if point.get("metric") == "record_count":
-            stream = str((point.get("tags") or {}).get("stream", "?"))
             self.record_counts[stream] += int(point.get("value") or 0)
+            return True
+        if point.get("metric") in ("rejected_count", "record_rejected_count"):
+            self.rejected[stream] += int(point.get("value") or 0)
+            return True
+        return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -9,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from bizops_core.errors import ConfigurationError
@@ -17,6 +18,7 @@ from bizops_core.redact import Redactor
 from bizops_schemas import load as load_schema
 
 PROJECT_FILE = "bizops.yml"
+VALIDATED = Path(".bizops") / "validated"
 ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Config keys that must never hold a literal value in the project file.
 SECRET_KEY = re.compile(r"(secret|password|token|api_key|private_key)", re.IGNORECASE)
@@ -29,6 +31,7 @@ class Plugin:
     name: str
     command: str
     config: Mapping[str, Any]
+    pip_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,8 @@ class Pipeline:
     tap: Plugin
     target: Plugin
     schedule: str | None = None
+    select: tuple[str, ...] = ()
+    full_refresh_streams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,18 @@ class Project:
     database_url: str | None
     pipelines: Mapping[str, Pipeline]
     redactor: Redactor = field(default_factory=Redactor)
+    taps: Mapping[str, Plugin] = field(default_factory=dict)
+    targets: Mapping[str, Plugin] = field(default_factory=dict)
+
+    def plugin(self, name: str) -> Plugin:
+        """The tap or target called ``name``, or a ConfigurationError."""
+        found = self.taps.get(name) or self.targets.get(name)
+        if found is None:
+            known = ", ".join(sorted([*self.taps, *self.targets])) or "none"
+            raise ConfigurationError(
+                f"{PROJECT_FILE}: no tap or target named {name!r} (known: {known})"
+            )
+        return found
 
     def pipeline(self, name: str) -> Pipeline:
         """The pipeline called ``name``, or a ConfigurationError listing the known ones."""
@@ -103,12 +120,24 @@ def _resolve(node: Any, env: Mapping[str, str], redactor: Redactor, where: list[
     return ENV_REF.sub(substitute, node)
 
 
-def _validate(raw: Any) -> None:
-    validator = jsonschema.Draft202012Validator(load_schema("bizops", "project"))
+def _validate(raw: Any, root: Path) -> None:
+    """Check ``raw`` against the JSON Schema. A document already found valid (same content, same
+    schema) is remembered in ``.bizops/validated`` so cron calls skip importing jsonschema."""
+    schema = load_schema("bizops", "project")
+    text = json.dumps([raw, schema], sort_keys=True, default=str).encode("utf-8")
+    key = hashlib.sha256(text).hexdigest()
+    memo = root / VALIDATED
+    if memo.is_file() and memo.read_text("utf-8") == key:
+        return
+    import jsonschema  # lazy: about 75 ms of start-up
+
+    validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
         raise ConfigurationError(f"{PROJECT_FILE}: {_path(first.absolute_path)}: {first.message}")
+    if memo.parent.is_dir():
+        memo.write_text(key, "utf-8")
 
 
 def _plugin(kind: str, name: str, plugins: Mapping[str, Any], overrides: Any) -> Plugin:
@@ -116,14 +145,30 @@ def _plugin(kind: str, name: str, plugins: Mapping[str, Any], overrides: Any) ->
         raise ConfigurationError(f"{PROJECT_FILE}: {kind} {name!r} is not declared under {kind}s")
     spec = plugins[name] or {}
     config = {**(spec.get("config") or {}), **(overrides or {})}
-    return Plugin(name=name, command=spec.get("command", name), config=config)
+    return Plugin(
+        name=name,
+        command=spec.get("command", name),
+        config=config,
+        pip_url=spec.get("pip_url"),
+    )
+
+
+def _check_schedule(index: int, schedule: str | None) -> None:
+    if schedule is None:
+        return
+    from croniter import croniter  # lazy: only projects with schedules pay for it
+
+    if not croniter.is_valid(schedule):
+        raise ConfigurationError(
+            f"{PROJECT_FILE}: pipelines.{index}.schedule: {schedule!r} is not a cron expression"
+        )
 
 
 def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project:
     """Validate a loaded bizops.yml document and build the Project."""
     if raw is None:
         raw = {}
-    _validate(raw)
+    _validate(raw, root)
     _check_secrets(raw, [])
     redactor = Redactor()
     doc = _resolve(raw, os.environ if env is None else env, redactor, [])
@@ -134,14 +179,25 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
             raise ConfigurationError(
                 f"{PROJECT_FILE}: pipelines.{index}.name: duplicate name {item['name']!r}"
             )
+        _check_schedule(index, item.get("schedule"))
+        tap_overrides = {**(item.get("config") or {}), **(item.get("tap_config") or {})}
         pipelines[item["name"]] = Pipeline(
             name=item["name"],
-            tap=_plugin("tap", item["tap"], taps, item.get("tap_config")),
+            tap=_plugin("tap", item["tap"], taps, tap_overrides),
             target=_plugin("target", item["target"], targets, item.get("target_config")),
             schedule=item.get("schedule"),
+            select=tuple(item.get("select") or ()),
+            full_refresh_streams=tuple(item.get("full_refresh_streams") or ()),
         )
     database_url = (doc.get("warehouse") or {}).get("database_url")
-    return Project(root=root, database_url=database_url, pipelines=pipelines, redactor=redactor)
+    return Project(
+        root=root,
+        database_url=database_url,
+        pipelines=pipelines,
+        redactor=redactor,
+        taps={name: _plugin("tap", name, taps, None) for name in taps},
+        targets={name: _plugin("target", name, targets, None) for name in targets},
+    )
 
 
 def load(root: Path, env: Mapping[str, str] | None = None) -> Project:

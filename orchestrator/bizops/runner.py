@@ -5,35 +5,28 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bizops.plugin_io import StderrPump
-from bizops.project import Pipeline, Project
+from bizops import process
+from bizops.plan import RunOptions, RunPlan, make_plan
+from bizops.progress import NullProgress, Progress
+from bizops.project import Project
 from bizops.store import Store
 from bizops.warehouse import resolve_database_url
-from bizops_core.errors import (
-    BizOpsError,
-    Interrupted,
-    TapFailed,
-    TargetFailed,
-)
+from bizops_core.errors import BizOpsError, Interrupted, TapFailed, TargetFailed
 
 LOGGER = logging.getLogger("bizops.runner")
-FIRST_PARTY_TARGETS = {"target-postgres"}
 
 
 @dataclass
 class RunResult:
-    """What one run did."""
+    """What one run did (``record_counts``: rows loaded per stream)."""
 
     run_id: int
     pipeline: str
@@ -44,13 +37,15 @@ class RunResult:
     log_path: Path
     seconds: float
     error: BizOpsError | None = None
+    rows_read: dict[str, int] | None = None
+    rows_rejected: dict[str, int] | None = None
 
 
 @dataclass
-class _Children:
-    tap: subprocess.Popen[bytes]
-    target: subprocess.Popen[bytes]
-    pumps: list[StderrPump] = field(default_factory=list)
+class _Outcome:
+    stored: int = 0
+    last: Any = None
+    error: BizOpsError | None = None
 
 
 def _write_json(folder: Path, name: str, value: Any) -> Path:
@@ -61,33 +56,13 @@ def _write_json(folder: Path, name: str, value: Any) -> Path:
     return path
 
 
-def resolve_command(command: str) -> str:
-    """An executable path: a bare name is looked up next to this Python first (so the venv's
-    own taps and targets win without the venv on PATH), then on PATH."""
-    if os.sep in command:
-        return command
-    sibling = Path(sys.executable).parent / command
-    if sibling.is_file() and os.access(sibling, os.X_OK):
-        return str(sibling)
-    return shutil.which(command) or command
-
-
-def target_config(pipeline: Pipeline, database_url: str) -> dict[str, Any]:
-    """The target's config; our own target gets the warehouse URL unless one is configured."""
-    config = dict(pipeline.target.config)
-    if pipeline.target.name in FIRST_PARTY_TARGETS and not (
-        config.get("database_url") or config.get("host")
-    ):
-        config["database_url"] = database_url
-    return config
-
-
 class Runner:
     """Runs pipelines of one project against its warehouse."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, progress: Progress | None = None) -> None:
         self.project = project
         self.redact = project.redactor
+        self.progress = progress or NullProgress()
         self.database_url = resolve_database_url(project.root, project.database_url)
         self.redact.add(_password(self.database_url))
 
@@ -95,25 +70,41 @@ class Runner:
         """A new connection to the orchestrator tables."""
         return Store(self.database_url, redact=self.redact)
 
-    def run(self, name: str) -> RunResult:
-        """Run pipeline ``name`` once; raises PipelineLocked if it is already running."""
+    def plan(self, name: str, options: RunOptions | None = None) -> RunPlan:
+        """What ``run`` would do, without taking the lock or starting anything."""
         pipeline = self.project.pipeline(name)
-        store = self.store()
-        try:
-            store.lock(pipeline.name)
-            return self._run_locked(pipeline, store)
-        finally:
-            store.close()
+        with self.store() as store:
+            stored = store.get_state(name)
+        return make_plan(self.project, pipeline, stored, self.database_url, options or RunOptions())
 
-    def _run_locked(self, pipeline: Pipeline, store: Store) -> RunResult:
-        log_dir = self.project.root / ".bizops" / "logs" / pipeline.name
+    def run(self, name: str, options: RunOptions | None = None) -> RunResult | None:
+        """Run pipeline ``name`` once; raises PipelineLocked if it is already running. With
+        ``options.only_if_due`` it returns None when, once locked, the schedule is not due."""
+        options = options or RunOptions()
+        pipeline = self.project.pipeline(name)
+        with self.store() as store:
+            store.lock(pipeline.name)
+            if options.only_if_due and pipeline.schedule:
+                from bizops.schedule import is_due
+
+                if not is_due(pipeline.schedule, store.last_started(name)):
+                    return None
+            store.adopt_target_state(pipeline.name)
+            stored = store.get_state(pipeline.name)
+            plan = make_plan(self.project, pipeline, stored, self.database_url, options)
+            return self._run_locked(plan, store, options)
+
+    def _run_locked(self, plan: RunPlan, store: Store, options: RunOptions) -> RunResult:
+        name = plan.pipeline.name
+        log_dir = self.project.root / ".bizops" / "logs" / name
         log_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         log_path = log_dir / f"{stamp}-{os.getpid()}.log"
-        run_id = store.start_run(pipeline.name, str(log_path))
-        state = store.get_state(pipeline.name)
+        run_id = store.start_run(name, str(log_path), options.trigger)
+        self.progress.started(name, run_id, plan)
         with tempfile.TemporaryDirectory(prefix="bizops-run-") as tmp, log_path.open("w") as log:
+            log_path.chmod(0o600)
             lock = threading.Lock()
 
             def write(line: str) -> None:
@@ -121,113 +112,106 @@ class Runner:
                     log.write(line + "\n")
                     log.flush()
 
-            children = self._start(pipeline, Path(tmp), state, write)
-            stored, last, error = self._collect(pipeline, store, children, write)
-        counts = dict(children.pumps[0].record_counts)
-        status = _status(error)
-        store.finish_run(run_id, status, counts, str(error) if error else None)
-        return RunResult(
+            with process.SignalRelay(self.progress.signalled) as relay:
+                children = self._start(plan, Path(tmp), write)
+                relay.attach(children)
+                outcome = self._collect(plan, store, children, relay, write)
+        read = dict(children.pumps[0].record_counts)
+        loaded = dict(children.pumps[1].record_counts) or read
+        rejected = dict(children.pumps[1].rejected)
+        status = _status(outcome.error)
+        message = self.redact(str(outcome.error)) if outcome.error else None
+        store.finish_run(run_id, status, loaded, message, read, rejected)
+        result = RunResult(
             run_id=run_id,
-            pipeline=pipeline.name,
+            pipeline=name,
             status=status,
-            record_counts=counts,
-            state=last if last is not None else state,
-            states_stored=stored,
+            record_counts=loaded,
+            state=outcome.last if outcome.last is not None else plan.state_in,
+            states_stored=outcome.stored,
             log_path=log_path,
             seconds=time.monotonic() - started,
-            error=error,
+            error=outcome.error,
+            rows_read=read,
+            rows_rejected=rejected,
         )
+        self.progress.finished(result)
+        return result
 
-    def _start(self, pipeline: Pipeline, tmp: Path, state: Any, write: Any) -> _Children:
-        tap_config = _write_json(tmp, "tap.json", dict(pipeline.tap.config))
-        tap_cmd = [resolve_command(pipeline.tap.command), "--config", str(tap_config)]
-        if state is not None:
-            tap_cmd += ["--state", str(_write_json(tmp, "state.json", state))]
-        config = target_config(pipeline, self.database_url)
-        target_json = _write_json(tmp, "target.json", config)
-        target_cmd = [resolve_command(pipeline.target.command), "--config", str(target_json)]
-        LOGGER.info("run %s: %s | %s", pipeline.name, pipeline.tap.command, pipeline.target.command)
-        try:
-            # The commands come from the user's own project file: running them is the point.
-            tap = subprocess.Popen(  # noqa: S603
-                tap_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-        except OSError as exc:
-            raise TapFailed(f"cannot start tap {pipeline.tap.command!r}: {exc}") from None
-        try:
-            target = subprocess.Popen(  # noqa: S603
-                target_cmd, stdin=tap.stdout, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
-        except OSError as exc:
-            tap.kill()
-            raise TargetFailed(f"cannot start target {pipeline.target.command!r}: {exc}") from None
-        if tap.stdout is None or tap.stderr is None or target.stderr is None:
-            raise RuntimeError("subprocess pipes were not created")
-        tap.stdout.close()  # the pipe now belongs to the two children only
-        children = _Children(tap, target)
-        for label, stream in (("tap", tap.stderr), ("target", target.stderr)):
-            pump = StderrPump(label, stream, write, self.redact)
-            pump.start()
-            children.pumps.append(pump)
+    def _start(self, plan: RunPlan, tmp: Path, write: Callable[[str], None]) -> process.Children:
+        tap_cmd = [plan.tap_exe, "--config", str(_write_json(tmp, "tap.json", plan.tap_config))]
+        if plan.state_in is not None:
+            tap_cmd += ["--state", str(_write_json(tmp, "state.json", plan.state_in))]
+        if plan.catalog is not None:
+            tap_cmd += ["--catalog", str(_write_json(tmp, "catalog.json", plan.catalog))]
+        target_json = _write_json(tmp, "target.json", plan.target_config)
+        target_cmd = [plan.target_exe, "--config", str(target_json)]
+        write(f"bizops | run {plan.pipeline.name}: {' '.join(tap_cmd)} | {' '.join(target_cmd)}")
+        children = process.start(tap_cmd, target_cmd, write, self.redact, self._counts_changed)
+        self._children = children
         return children
 
+    def _counts_changed(self) -> None:
+        children = getattr(self, "_children", None)
+        if children is not None:
+            read, loaded = children.pumps[0].record_counts, children.pumps[1].record_counts
+            self.progress.counts(dict(read), dict(loaded))
+
     def _collect(
-        self, pipeline: Pipeline, store: Store, children: _Children, write: Any
-    ) -> tuple[int, Any, BizOpsError | None]:
-        """Store each state line the target prints, then wait for both children."""
-        stored, last = 0, None
-        interrupted = _SignalRelay(children.tap)
-        error: BizOpsError | None = None
-        with interrupted:
-            for raw in children.target.stdout or ():
-                line = raw.decode("utf-8").strip()
-                if not line:
-                    continue
-                try:
-                    value = json.loads(line)
-                except ValueError:
-                    write(f"bizops | target printed a non-JSON line on stdout: {line[:200]}")
-                    continue
-                store.set_state(pipeline.name, value)
-                stored, last = stored + 1, value
-            target_rc = children.target.wait()
-            tap_rc = children.tap.wait()
-            for pump in children.pumps:
-                pump.join()
+        self,
+        plan: RunPlan,
+        store: Store,
+        children: process.Children,
+        relay: process.SignalRelay,
+        write: Callable[[str], None],
+    ) -> _Outcome:
+        """Store each state line the target prints (merged per stream), then reap both."""
+        outcome = _Outcome()
+        try:
+            self._read_states(plan, store, children, write, outcome)
+        except BizOpsError as exc:  # a state that cannot be stored fails the run
+            children.kill()
+            outcome.error = exc
+        tap_rc, target_rc = children.wait()
         tap_tail, target_tail = (list(p.tail) for p in children.pumps)
-        if interrupted.signalled:
-            error = Interrupted(f"interrupted by signal {interrupted.signalled}; state kept")
+        if outcome.error is not None:
+            return outcome
+        if relay.signalled:
+            how = "killed after a second signal" if relay.forced else "state kept"
+            outcome.error = Interrupted(f"interrupted by signal {relay.signalled}; {how}")
         elif target_rc != 0:
-            error = TargetFailed(_failure("target", target_rc, target_tail))
+            outcome.error = TargetFailed(_failure("target", target_rc, target_tail))
         elif tap_rc != 0:
-            error = TapFailed(_failure("tap", tap_rc, tap_tail))
-        return stored, last, error
+            outcome.error = TapFailed(_failure("tap", tap_rc, tap_tail))
+        return outcome
 
+    def _read_states(
+        self,
+        plan: RunPlan,
+        store: Store,
+        children: process.Children,
+        write: Callable[[str], None],
+        outcome: _Outcome,
+    ) -> None:
+        import psycopg2
 
-class _SignalRelay:
-    """While active, SIGTERM/SIGINT stop the tap (the target then drains and commits)."""
-
-    def __init__(self, tap: subprocess.Popen[bytes]) -> None:
-        self.tap = tap
-        self.signalled: int | None = None
-        self._previous: dict[int, Any] = {}
-
-    def _handle(self, signum: int, _frame: Any) -> None:
-        if self.signalled is not None:  # second signal: stop waiting politely
-            self.tap.kill()
-            return
-        self.signalled = signum
-        self.tap.terminate()
-
-    def __enter__(self) -> _SignalRelay:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+        for raw in children.target.stdout or ():
+            line = raw.decode("utf-8", errors="replace").strip()
+            if not line:
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                write(f"bizops | target printed a non-JSON line on stdout: {line[:200]}")
+                continue
+            try:
+                outcome.last = store.merge_state(plan.pipeline.name, value)
+            except psycopg2.Error as exc:
+                raise TargetFailed(
+                    f"could not store the state the target confirmed: {exc}"
+                ) from exc
+            outcome.stored += 1
+            self.progress.state_stored(outcome.stored)
 
 
 def _failure(side: str, code: int, tail: list[str]) -> str:
@@ -252,6 +236,6 @@ def _password(url: str) -> str | None:
         return None
 
 
-def run_pipeline(project: Project, name: str) -> RunResult:
+def run_pipeline(project: Project, name: str, options: RunOptions | None = None) -> RunResult:
     """Convenience: run one pipeline of a project."""
-    return Runner(project).run(name)
+    return Runner(project).run(name, options)

@@ -1,0 +1,153 @@
+"""Orchestrator bench: bizops run vs a bare shell pipe, `bizops --help` cold start, no-op run."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psycopg2
+
+BIN = Path(sys.executable).parent
+RECORDS = 200_000
+REPEATS = 3
+SECRET_ENV = "BENCH_ZUORA_SECRET"  # noqa: S105 - a variable name
+
+
+def timed(func: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    func()
+    return time.perf_counter() - started
+
+
+def median_of(func: Callable[[], object], repeats: int = REPEATS) -> float:
+    return statistics.median(timed(func) for _ in range(repeats))
+
+
+def warehouse() -> str:
+    if os.environ.get("BIZOPS_DATABASE_URL"):
+        return os.environ["BIZOPS_DATABASE_URL"]
+    from bizops.warehouse import embedded_url
+
+    return embedded_url(Path(".bizops") / "bench-pg")
+
+
+def drop_schema(url: str, schema: str) -> None:
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        cur.execute("SELECT to_regclass('bizops.pipeline_state')")
+        if cur.fetchone()[0] is not None:
+            cur.execute("DELETE FROM bizops.pipeline_state WHERE pipeline = 'bench'")
+    conn.close()
+
+
+def write_input(folder: Path) -> Path:
+    """200k records over two streams, with a STATE every 10k."""
+    path = folder / "input.singer"
+    schema = {"properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}
+    with path.open("w") as out:
+        for stream in ("a", "b"):
+            out.write(json.dumps({"type": "SCHEMA", "stream": stream, "schema": schema,
+                                  "key_properties": ["id"]}) + "\n")  # fmt: skip
+        for i in range(RECORDS):
+            stream = "ab"[i % 2]
+            record = {"id": i, "name": f"name-{i}"}
+            out.write(json.dumps({"type": "RECORD", "stream": stream, "record": record}) + "\n")
+            if i % 10_000 == 9_999:
+                out.write(json.dumps({"type": "STATE", "value": {"bookmarks": {"a": i}}}) + "\n")
+    return path
+
+
+def pipe_vs_bizops(url: str, folder: Path) -> tuple[float, float]:
+    data = write_input(folder)
+    tap = folder / "cat-tap"
+    tap.write_text(f"#!/bin/sh\nexec cat {data}\n")
+    tap.chmod(0o755)
+    target_config = folder / "target.json"
+    target_config.write_text(json.dumps({"database_url": url, "default_target_schema": "bench"}))
+    (folder / "bizops.yml").write_text(
+        f"version: 1\ntaps:\n  cat-tap:\n    command: {tap}\ntargets:\n  target-postgres:\n"
+        "    config:\n      default_target_schema: bench\n"
+        "pipelines:\n  - name: bench\n    tap: cat-tap\n    target: target-postgres\n"
+    )
+    target = BIN / "target-postgres"
+    shell = f"{tap} --config /dev/null | {target} --config {target_config}"
+    shell += f" >/dev/null 2>{folder}/pipe.log"  # bizops keeps stderr in its run log too
+    env = {**os.environ, "BIZOPS_DATABASE_URL": url}
+    bizops = [str(BIN / "bizops"), "run", "bench", "-p", str(folder), "--log-format", "plain"]
+    pipe_times, bizops_times = [], []
+    for _ in range(REPEATS):  # interleaved, so both see the same machine state
+        drop_schema(url, "bench")
+        pipe_times.append(timed(lambda: subprocess.run(shell, shell=True, check=True)))  # noqa: S602
+        drop_schema(url, "bench")
+        run = lambda: subprocess.run(bizops, env=env, check=True, capture_output=True)  # noqa: E731, S603
+        bizops_times.append(timed(run))
+    return statistics.median(pipe_times), statistics.median(bizops_times)
+
+
+def help_cold_start() -> float:
+    return median_of(
+        lambda: subprocess.run([str(BIN / "bizops"), "--help"], capture_output=True, check=True),  # noqa: S603
+        repeats=10,
+    )
+
+
+def noop_run(url: str, folder: Path) -> float:
+    from bizops.demo import PROJECT_TEMPLATE
+    from bizops_sandbox.server import serve
+    from bizops_sandbox.world import World
+    from bizops_sandbox.zuora import create_app
+
+    server = serve(create_app(World.generate(seed=42, size="small")))
+    try:
+        text = PROJECT_TEMPLATE.format(
+            base_url=server.url, secret_env=SECRET_ENV, schema="bench_zuora", pipeline="bench-zuora"
+        )
+        (folder / "bizops.yml").write_text(text)
+        env = {**os.environ, "BIZOPS_DATABASE_URL": url, SECRET_ENV: "sandbox-client-secret"}
+        cmd = [
+            str(BIN / "bizops"),
+            "run",
+            "bench-zuora",
+            "-p",
+            str(folder),
+            "--log-format",
+            "plain",
+        ]
+        subprocess.run(cmd, env=env, check=True, capture_output=True)  # noqa: S603 - first load
+        return median_of(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True))  # noqa: S603
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    url = warehouse()
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        pipe, bizops = pipe_vs_bizops(url, Path(a))
+        help_s = help_cold_start()
+        noop = noop_run(url, Path(b))
+    rows = [
+        ("bare shell pipe, 200k records", f"{pipe:.2f} s", ""),
+        (
+            "bizops run, 200k records",
+            f"{bizops:.2f} s",
+            f"{(bizops / pipe - 1) * 100:+.1f} % (<= 5 %)",
+        ),
+        ("bizops --help cold start", f"{help_s:.3f} s", "(<= 0.3 s)"),
+        ("bizops run, no new data (Zuora sandbox)", f"{noop:.2f} s", "(<= 2 s)"),
+    ]
+    sys.stdout.write(f"{'measure (median of 3; --help of 10)':<42} {'time':>9}  vs goal\n")
+    for name, value, note in rows:
+        sys.stdout.write(f"{name:<42} {value:>9}  {note}\n")
+
+
+if __name__ == "__main__":
+    main()

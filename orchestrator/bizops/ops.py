@@ -1,0 +1,136 @@
+"""Library behind the CLI's multi-step commands: run many, cron, test, select, init."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bizops.plan import RunOptions
+from bizops.progress import Progress
+from bizops.project import PROJECT_FILE, Project
+from bizops.runner import Runner, RunResult
+from bizops_core.errors import BizOpsError, ConfigurationError, PipelineLocked
+
+
+@dataclass
+class BatchResult:
+    """Outcome of running several pipelines: results, skipped ones with the reason, errors."""
+
+    results: list[RunResult] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, BizOpsError] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 if everything ran (or was skipped), else the exit code of the first failure."""
+        for result in self.results:
+            if result.error is not None:
+                return result.error.exit_code
+        return next((e.exit_code for e in self.errors.values()), 0)
+
+
+def run_many(
+    project: Project,
+    names: list[str],
+    options: RunOptions,
+    progress: Progress | None = None,
+    skip_locked: bool = False,
+) -> BatchResult:
+    """Run ``names`` one after the other; a failure does not stop the next pipeline."""
+    for name in names:
+        project.pipeline(name)  # unknown names fail before anything runs
+    runner, batch = Runner(project, progress), BatchResult()
+    for name in names:
+        try:
+            result = runner.run(name, options)
+        except PipelineLocked as exc:
+            if skip_locked:
+                batch.skipped[name] = "already running"
+            else:
+                batch.errors[name] = exc
+            continue
+        except BizOpsError as exc:
+            batch.errors[name] = exc
+            continue
+        if result is None:
+            batch.skipped[name] = "not due"
+        else:
+            batch.results.append(result)
+    return batch
+
+
+def cron(project: Project, progress: Progress | None = None) -> BatchResult:
+    """Run every scheduled pipeline that is due, once; locked ones are skipped (safe to call
+    every minute, and from two machines at once)."""
+    names = [name for name, p in sorted(project.pipelines.items()) if p.schedule]
+    options = RunOptions(trigger="cron", only_if_due=True)
+    return run_many(project, names, options, progress, skip_locked=True)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of ``bizops test``."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def test_pipeline(project: Project, name: str) -> list[Check]:
+    """The tap can authenticate and discover; the target exists; the warehouse is reachable."""
+    from bizops import catalog as catalogs
+    from bizops import plugins
+
+    pipeline = project.pipeline(name)
+    checks: list[Check] = []
+    try:
+        runner = Runner(project)
+        with runner.store() as store:
+            state = store.get_state(name)
+        checks.append(Check("warehouse", True, f"reachable; stored state: {state is not None}"))
+    except BizOpsError as exc:
+        checks.append(Check("warehouse", False, str(exc)))
+    try:
+        exe = plugins.executable(project, pipeline.tap)
+        found = catalogs.discover(project, pipeline.tap, pipeline.tap.config, exe)
+        checks.append(Check("tap", True, f"discovered {len(found['streams'])} stream(s)"))
+    except BizOpsError as exc:
+        checks.append(Check("tap", False, str(exc)))
+    target = plugins.executable(project, pipeline.target)
+    ok = Path(target).is_file()
+    checks.append(Check("target", ok, target if ok else f"{target}: not found"))
+    return checks
+
+
+def select(project: Project, name: str, stream: str, fields: tuple[str, ...], exclude: bool) -> Any:
+    """Add selection patterns for ``stream`` (and ``fields``) to the pipeline in bizops.yml;
+    returns the pipeline's new ``select`` list. The file is rewritten (comments are lost)."""
+    project.pipeline(name)
+    path = project.root / PROJECT_FILE
+    doc = yaml.safe_load(path.read_text("utf-8"))
+    item = next(p for p in doc["pipelines"] if p["name"] == name)
+    prefix = "!" if exclude else ""
+    patterns = [f"{prefix}{stream}.{f}" for f in fields] or [f"{prefix}{stream}.*"]
+    selection = list(item.get("select") or [])
+    selection += [p for p in patterns if p not in selection]
+    item["select"] = selection
+    path.write_text(yaml.safe_dump(doc, sort_keys=False), "utf-8")
+    return selection
+
+
+def init(folder: Path, force: bool = False) -> Path:
+    """Write a commented starter bizops.yml into ``folder``."""
+    path = Path(folder) / PROJECT_FILE
+    if path.exists() and not force:
+        raise ConfigurationError(f"{path} exists (use --force to overwrite it)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    from bizops.starter import STARTER
+
+    path.write_text(STARTER, "utf-8")
+    gitignore = path.parent / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text(".bizops/\n", "utf-8")
+    return path

@@ -1,0 +1,127 @@
+"""What a run will do, decided before anything starts: commands, configs, state in, catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bizops import catalog as catalogs
+from bizops import plugins
+from bizops import state as state_ops
+from bizops.project import Pipeline, Project
+from bizops.store import TARGET_STATE_TABLE
+from bizops_core.redact import MASK
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: ``full_refresh`` of ``streams`` (all when empty), ``dry_run``, ``trigger``."""
+
+    full_refresh: bool = False
+    streams: tuple[str, ...] = ()
+    dry_run: bool = False
+    trigger: str = "manual"
+    only_if_due: bool = False
+
+
+@dataclass
+class RunPlan:
+    """Everything a run needs, computed from the project, the stored state and the options."""
+
+    pipeline: Pipeline
+    tap_exe: str
+    target_exe: str
+    tap_config: dict[str, Any]
+    target_config: dict[str, Any]
+    state_in: Any
+    catalog: dict[str, Any] | None
+    refreshed: tuple[str, ...]
+    state_table: bool
+    secret_keys: set[str] = field(default_factory=set)
+
+    def redacted(self, redact: Any) -> dict[str, Any]:
+        """The plan as a JSON-able dict with secrets masked (for ``--dry-run``)."""
+        streams = catalogs.selected_streams(self.catalog) if self.catalog else "tap default"
+        return {
+            "pipeline": self.pipeline.name,
+            "tap": [self.tap_exe, "--config", "tap.json"]
+            + (["--state", "state.json"] if self.state_in is not None else [])
+            + (["--catalog", "catalog.json"] if self.catalog else []),
+            "target": [self.target_exe, "--config", "target.json"],
+            "tap_config": mask(self.tap_config, self.secret_keys, redact),
+            "target_config": mask(self.target_config, self.secret_keys, redact),
+            "state_in": self.state_in,
+            "streams": streams,
+            "full_refresh": list(self.refreshed),
+            "state_committed_with_data": self.state_table,
+        }
+
+
+def mask(config: Mapping[str, Any], secret_keys: set[str], redact: Any) -> dict[str, Any]:
+    """``config`` with secret keys shown as ``***`` and every known secret value masked."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if key in secret_keys and value not in (None, ""):
+            out[key] = MASK
+        elif isinstance(value, Mapping):
+            out[key] = mask(value, secret_keys, redact)
+        elif isinstance(value, str):
+            out[key] = redact(value)
+        else:
+            out[key] = value
+    return out
+
+
+def target_config(pipeline: Pipeline, database_url: str, state_table: bool) -> dict[str, Any]:
+    """The target's config; our own target gets the warehouse URL unless one is configured, and
+    commits state with its data when it supports ``state_table``."""
+    config = dict(pipeline.target.config)
+    if pipeline.target.name in plugins.FIRST_PARTY_TARGETS and not (
+        config.get("database_url") or config.get("host")
+    ):
+        config["database_url"] = database_url
+    if state_table:
+        config.setdefault("state_table", TARGET_STATE_TABLE)
+        config.setdefault("state_id", pipeline.name)
+    return config
+
+
+def make_plan(
+    project: Project, pipeline: Pipeline, stored: Any, database_url: str, options: RunOptions
+) -> RunPlan:
+    """Decide the commands, configs, input state and catalog of one run."""
+    tap_exe = plugins.executable(project, pipeline.tap)
+    target_exe = plugins.executable(project, pipeline.target)
+    tap_about = plugins.about(project, pipeline.tap)
+    target_about = plugins.about(project, pipeline.target)
+    secrets = plugins.secret_keys(tap_about) | plugins.secret_keys(target_about)
+    for plugin_config in (pipeline.tap.config, pipeline.target.config):
+        for key in secrets & set(plugin_config):
+            project.redactor.add(str(plugin_config[key]))
+    state_table = plugins.supports_state_table(pipeline.target, target_about)
+    tap_config = dict(pipeline.tap.config)
+    catalog = None
+    if pipeline.select or options.streams:
+        full = catalogs.load_catalog(project, pipeline.tap, tap_config, tap_exe)
+        catalog = catalogs.select(full, pipeline.select, options.streams)
+    if options.full_refresh and not options.streams:
+        refreshed: tuple[str, ...] = ("*",)
+        state_in = None
+    else:
+        refreshed = tuple(pipeline.full_refresh_streams) + (
+            options.streams if options.full_refresh else ()
+        )
+        state_in = state_ops.without_streams(stored, refreshed) if refreshed else stored
+    return RunPlan(
+        pipeline=pipeline,
+        tap_exe=tap_exe,
+        target_exe=target_exe,
+        tap_config=tap_config,
+        target_config=target_config(pipeline, database_url, state_table),
+        state_in=state_in,
+        catalog=catalog,
+        refreshed=refreshed,
+        state_table=state_table,
+        secret_keys=secrets,
+    )
