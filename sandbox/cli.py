@@ -56,3 +56,59 @@ def zuora(host: str, port: int, seed: int, size: str) -> None:
         log.info("stopping")
     finally:
         server.stop()
+
+
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    envvar="BIZOPS_SANDBOX_HOST",
+    show_default=True,
+    help="Interface to listen on.",
+)
+@click.option(
+    "--port",
+    default=0,
+    type=int,
+    envvar="BIZOPS_SANDBOX_PORT",
+    show_default=True,
+    help="TCP port; 0 picks a free one.",
+)
+@click.option(
+    "--seed",
+    default=42,
+    type=int,
+    envvar="BIZOPS_SANDBOX_SEED",
+    show_default=True,
+    help="Seed of the generated world.",
+)
+@click.option(
+    "--size",
+    default="small",
+    type=click.Choice(sorted(SIZES)),
+    envvar="BIZOPS_SANDBOX_SIZE",
+    show_default=True,
+    help="Size of the generated world.",
+)
+@click.option(
+    "--job-steps",
+    default=2,
+    type=int,
+    show_default=True,
+    help="Polls of a Bulk job that answer InProgress before JobComplete.",
+)
+def salesforce(host: str, port: int, seed: int, size: str, job_steps: int) -> None:
+    """Serve the Salesforce emulator (login host and instance) until interrupted; print its URL."""
+    from bizops_sandbox.salesforce import create_app
+
+    world = World.generate(seed=seed, size=size)
+    server = serve(create_app(world, job_steps=job_steps), host=host, port=port)
+    click.echo(server.url)
+    log.info("salesforce emulator (seed %s, %s world, %d records) listening at %s",
+             seed, size, world.count("salesforce"), server.url)  # fmt: skip
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        log.info("stopping")
+    finally:
+        server.stop()

@@ -46,6 +46,9 @@ class Fault:
         headers: extra response headers (merged over the vendor's defaults for ``status``).
         body: response body (JSON for dict/list, text for str); vendor default when None.
         drop_connection: close the socket without answering at all.
+        truncate_after: serve the real answer, but close the connection after this many bytes
+            of its body (a connection dropped mid-download); status and headers are the real
+            ones, ``Content-Length`` included.
     """
 
     path_prefix: str
@@ -55,6 +58,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     drop_connection: bool = False
+    truncate_after: int | None = None
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
@@ -111,7 +115,10 @@ class Emulator:
             except AdminInputError as exc:
                 return json_response({"error": str(exc)}, 400)
         fault = self._take_fault(request)
-        if fault is not None:
+        if fault is not None and fault.truncate_after is not None and endpoint is not None:
+            response = self.authorize(request) or getattr(self, endpoint)(request, **args)
+            response = _truncated(response, fault.truncate_after, request)
+        elif fault is not None:
             response = self._fault_response(fault, request)
         elif endpoint is None:
             response = self.route_error(error.code or 404)
@@ -210,6 +217,22 @@ class Emulator:
         with self._lock:
             self._faults.clear()
         return Response(status=204)
+
+
+def _truncated(response: Response, limit: int, request: Request) -> Response:
+    """``response`` with its full headers but only ``limit`` bytes of body, then a closed socket."""
+    data = response.get_data()
+    sock = request.environ.get("werkzeug.socket")
+
+    def body() -> Iterable[bytes]:
+        yield data[:limit]
+        if isinstance(sock, socket.socket):
+            log.info("dropping the connection of %s %s mid-body", request.method, request.path)
+            sock.shutdown(socket.SHUT_RDWR)
+
+    headers = dict(response.headers)
+    headers["Content-Length"] = str(len(data))
+    return Response(body(), status=response.status_code, headers=headers)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import copy
 import random
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from bizops_sandbox.world_salesforce import SalesforceBuilder, SalesforceState
+from bizops_sandbox.world_salesforce_accounts import AccountMaker, Customer
+from bizops_sandbox.world_salesforce_mutate import mutate_salesforce
 from bizops_sandbox.world_zuora import ZuoraBuilder, ZuoraState
 from bizops_sandbox.world_zuora_mutate import mutate_zuora
 
@@ -22,18 +27,21 @@ class SizeProfile:
 
     Attributes:
         accounts: number of customer accounts generated up front; every other object scales
-            with it (about a dozen records per account).
+            with it (about 14 Zuora and 30 Salesforce records per account).
+        prospects: Salesforce accounts without a Zuora account (about 10 records each).
     """
 
     accounts: int
+    prospects: int
 
 
-# A "large" profile (>= 1M records) needs only a new entry here; generation is linear in
-# ``accounts`` and keeps no per-record state beyond the tables themselves.
+# Generation is linear in ``accounts``; "large" holds over 1M records (Zuora and Salesforce).
 SIZES: dict[str, SizeProfile] = {
-    "small": SizeProfile(accounts=30),
-    "medium": SizeProfile(accounts=1_000),
+    "small": SizeProfile(accounts=30, prospects=12),
+    "medium": SizeProfile(accounts=1_000, prospects=400),
+    "large": SizeProfile(accounts=12_000, prospects=5_000),
 }
+SOURCES = ("zuora", "salesforce")
 
 Record = dict[str, Any]
 MutationResult = dict[str, dict[str, list[str]]]
@@ -49,10 +57,13 @@ class World:
     Build one with :meth:`World.generate`; do not call the constructor directly.
     """
 
-    def __init__(self, seed: int, size: str, zuora: ZuoraState, now: datetime) -> None:
+    def __init__(
+        self, seed: int, size: str, zuora: ZuoraState, salesforce: SalesforceState, now: datetime
+    ) -> None:
         self.seed = seed
         self.size = size
         self._zuora = zuora
+        self._salesforce = salesforce
         self._now = now
         self._mutations = 0
         self._lock = threading.RLock()
@@ -76,7 +87,17 @@ class World:
         for _ in range(profile.accounts):
             created = HISTORY_START + timedelta(seconds=rng.randrange(span))
             builder.add_account(created, until=last)
-        return cls(seed, size, state, START_CLOCK)
+        # Salesforce draws from an RNG of its own, so the Zuora side is the same with or
+        # without it.
+        crm = SalesforceState()
+        maker = AccountMaker(SalesforceBuilder(crm, random.Random(f"{seed}:salesforce")))  # noqa: S311
+        org_start = HISTORY_START - timedelta(days=200)
+        maker.b.build_org(org_start, 5 + profile.accounts // 100, 4 + profile.accounts // 25, last)
+        for customer, created in customers(state, state.tables["Account"]):
+            maker.customer(customer, created, last)
+        for _ in range(profile.prospects):
+            maker.prospect(HISTORY_START + timedelta(seconds=maker.rng.randrange(span)), last)
+        return cls(seed, size, state, crm, START_CLOCK)
 
     @property
     def now(self) -> datetime:
@@ -86,9 +107,8 @@ class World:
 
     def objects(self, source: str = "zuora") -> list[str]:
         """The object names the world holds for ``source``."""
-        self._check_source(source)
         with self._lock:
-            return list(self._zuora.tables)
+            return list(self._tables(source))
 
     def records(self, object_name: str, source: str = "zuora") -> list[Record]:
         """Copies of every record of ``object_name``, in creation order.
@@ -96,14 +116,25 @@ class World:
         Raises:
             KeyError: the world has no such object.
         """
-        self._check_source(source)
         with self._lock:
-            table = self._zuora.tables[object_name]
+            table = self._tables(source)[object_name]
             return [copy.copy(record) for record in table.values()]
 
+    def count(self, source: str | None = None) -> int:
+        """How many records the world holds (for ``source``, or in all)."""
+        with self._lock:
+            chosen = SOURCES if source is None else (source,)
+            return sum(len(t) for s in chosen for t in self._tables(s).values())
+
     def mutate(
-        self, at: datetime | None = None, creates: int = 5, updates: int = 5
+        self, at: datetime | None = None, creates: int = 5, updates: int = 5, deletes: int = 2
     ) -> MutationResult:
+        """Mutate every source (see :meth:`mutate_sources`); returns the Zuora changes."""
+        return self.mutate_sources(at, creates=creates, updates=updates, deletes=deletes)["zuora"]
+
+    def mutate_sources(
+        self, at: datetime | None = None, *, creates: int = 5, updates: int = 5, deletes: int = 2
+    ) -> dict[str, MutationResult]:
         """Create and update records between the clock and ``at``, then move the clock to ``at``.
 
         Every created or updated record gets an ``UpdatedDate`` strictly after the old clock and
@@ -112,17 +143,21 @@ class World:
 
         Args:
             at: the new clock (aware; truncated to whole seconds); default old clock + 1 day.
-            creates: number of new customer accounts (each with contact, subscription, charges).
-            updates: number of existing records to change (balances, statuses, payments...).
+            creates: number of new customer accounts (each with contact, subscription, charges
+                in Zuora, mirrored in Salesforce with its deal), plus as many Salesforce prospects.
+            updates: number of existing records to change in each source.
+            deletes: number of Salesforce records to delete (``IsDeleted``; tasks, events,
+                campaign members).
 
         Returns:
-            ``{object: {"created": [ids], "updated": [ids]}}`` for every object of the world.
+            ``{source: {object: {"created": [ids], "updated": [ids]}}}`` for every object;
+            Salesforce objects also list ``"deleted"`` ids.
 
         Raises:
             ValueError: ``at`` is naive or not after the clock, or a count is negative.
         """
-        if creates < 0 or updates < 0:
-            raise ValueError("creates and updates must be >= 0")
+        if creates < 0 or updates < 0 or deletes < 0:
+            raise ValueError("creates, updates and deletes must be >= 0")
         with self._lock:
             old = self._now
             new = old + timedelta(days=1) if at is None else _whole_utc(at)
@@ -132,13 +167,57 @@ class World:
             rng = random.Random(f"{self.seed}:mutate:{self._mutations}")  # noqa: S311
             builder = ZuoraBuilder(self._zuora, rng)
             result = mutate_zuora(builder, old, new, creates=creates, updates=updates)
+            new_accounts = {
+                i: self._zuora.tables["Account"][i] for i in result["Account"]["created"]
+            }
+            crm_rng = random.Random(f"{self.seed}:sf:{self._mutations}")  # noqa: S311
+            maker = AccountMaker(SalesforceBuilder(self._salesforce, crm_rng))
+            crm = mutate_salesforce(
+                maker, list(customers(self._zuora, new_accounts)), old, new,
+                updates=updates, deletes=deletes,
+            )  # fmt: skip
             self._now = new
-            return result
+            return {"zuora": result, "salesforce": crm}
 
-    @staticmethod
-    def _check_source(source: str) -> None:
-        if source != "zuora":
-            raise KeyError(f"the world has no data for source {source!r} yet")
+    def _tables(self, source: str) -> dict[str, dict[str, Record]]:
+        if source == "zuora":
+            return self._zuora.tables
+        if source == "salesforce":
+            return self._salesforce.tables
+        raise KeyError(f"the world has no data for source {source!r}")
+
+
+def customers(
+    state: ZuoraState, accounts: dict[str, Record]
+) -> Iterator[tuple[Customer, datetime]]:
+    """What Salesforce mirrors of each of ``accounts`` (Zuora records), with its creation time."""
+    contacts: dict[str, list[Record]] = {}
+    for contact in state.tables["Contact"].values():
+        if contact["AccountId"] in accounts:
+            contacts.setdefault(contact["AccountId"], []).append(contact)
+    arr = _arr_by_account(state, accounts)
+    for account_id, account in accounts.items():
+        people = tuple(
+            (c["FirstName"], c["LastName"], c["WorkEmail"], c["City"], c["Country"])
+            for c in contacts.get(account_id, [])
+        )
+        yield Customer(
+            account["CrmId"], account["Name"], account["AccountNumber"],
+            account["Status"] == "Active", arr.get(account_id, Decimal(1000)), people,
+        ), account["CreatedDate"]  # fmt: skip
+
+
+def _arr_by_account(state: ZuoraState, accounts: dict[str, Record]) -> dict[str, Decimal]:
+    """Annual recurring revenue of each account: 12 x the MRR of its subscription charges."""
+    tables = state.tables
+    owner = {s["Id"]: s["AccountId"] for s in tables["Subscription"].values()}
+    plan_owner = {p["Id"]: owner[p["SubscriptionId"]] for p in tables["RatePlan"].values()}
+    arr: dict[str, Decimal] = {}
+    for charge in tables["RatePlanCharge"].values():
+        account_id = plan_owner[charge["RatePlanId"]]
+        if account_id in accounts:
+            arr[account_id] = arr.get(account_id, Decimal(0)) + charge["MRR"] * 12
+    return arr
 
 
 def _whole_utc(moment: datetime) -> datetime:

@@ -42,14 +42,19 @@ def test_small_world_has_the_expected_counts(world: World) -> None:
     counts = {name: len(world.records(name)) for name in OBJECTS}
     assert counts == {
         "Account": 30,
-        "Contact": 48,
-        "Invoice": 73,
+        "Amendment": 12,
+        "Contact": 49,
+        "Invoice": 346,
+        "InvoiceItem": 558,
+        "InvoicePayment": 321,
+        "Payment": 321,
         "Product": 4,
         "ProductRatePlan": 5,
         "ProductRatePlanCharge": 7,
-        "RatePlan": 88,
-        "RatePlanCharge": 131,
-        "Subscription": 43,
+        "RatePlan": 114,
+        "RatePlanCharge": 177,
+        "Refund": 7,
+        "Subscription": 51,
     }
 
 
@@ -136,6 +141,15 @@ def test_references_point_at_existing_records(world: World) -> None:
         ("Invoice", "AccountId", "Account"),
         ("ProductRatePlan", "ProductId", "Product"),
         ("ProductRatePlanCharge", "ProductRatePlanId", "ProductRatePlan"),
+        ("Amendment", "SubscriptionId", "Subscription"),
+        ("InvoiceItem", "InvoiceId", "Invoice"),
+        ("InvoiceItem", "SubscriptionId", "Subscription"),
+        ("InvoiceItem", "RatePlanChargeId", "RatePlanCharge"),
+        ("Payment", "AccountId", "Account"),
+        ("InvoicePayment", "InvoiceId", "Invoice"),
+        ("InvoicePayment", "PaymentId", "Payment"),
+        ("Refund", "AccountId", "Account"),
+        ("Subscription", "OriginalId", "Subscription"),
     ]
     for source, field, target in links:
         for record in world.records(source):
@@ -179,6 +193,41 @@ def test_mutate_reports_exactly_the_records_updated_after_the_old_clock() -> Non
                 assert old < record["UpdatedDate"] <= at
     assert len(result["Account"]["created"]) == 3
     assert sum(len(result[name]["updated"]) for name in OBJECTS) == 4
+
+
+def test_mutate_deletes_records_nothing_points_at_and_keeps_tombstones() -> None:
+    world = World.generate(seed=42)
+    old = world.now
+    result = world.mutate(creates=0, updates=6)
+    deleted = {(name, i) for name in OBJECTS for i in result[name]["deleted"]}
+    assert len(deleted) == 2
+    tombstones = world._zuora.deleted
+    for name, record_id in deleted:
+        assert record_id not in {r["Id"] for r in world.records(name)}
+        assert record_id not in result[name]["updated"]
+        assert old < tombstones[name][record_id]["UpdatedDate"] <= world.now
+
+
+def test_amended_subscription_has_two_versions_and_the_first_is_expired(world: World) -> None:
+    subscriptions = {r["Id"]: r for r in world.records("Subscription")}
+    amendments = world.records("Amendment")
+    assert amendments
+    for amendment in amendments:
+        latest = subscriptions[amendment["SubscriptionId"]]
+        first = subscriptions[latest["PreviousSubscriptionId"]]
+        assert (first["Version"], latest["Version"]) == (1, 2)
+        assert first["Name"] == latest["Name"] and latest["OriginalId"] == first["Id"]
+        assert first["Status"] == "Expired" and not first["IsLatestVersion"]
+        assert latest["IsLatestVersion"] and amendment["Type"] == "UpdateProduct"
+
+
+def test_invoice_amounts_are_the_sum_of_their_items_plus_tax(world: World) -> None:
+    totals: dict[str, Decimal] = {}
+    for item in world.records("InvoiceItem"):
+        totals[item["InvoiceId"]] = totals.get(item["InvoiceId"], Decimal(0)) + item["ChargeAmount"]
+    for invoice in world.records("Invoice"):
+        assert invoice["AmountWithoutTax"] == totals.get(invoice["Id"], Decimal(0))
+        assert invoice["Amount"] == invoice["AmountWithoutTax"] + invoice["TaxAmount"]
 
 
 def test_new_accounts_come_with_contacts_and_subscriptions() -> None:

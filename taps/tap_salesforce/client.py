@@ -1,0 +1,184 @@
+"""SalesforceClient: describe, REST query/queryAll pages and Bulk API 2.0 query jobs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import requests
+
+from bizops_core.errors import DataError, FatalError, RetriableError
+from bizops_core.http import HttpClient, RetryPolicy
+from bizops_core.redact import Redactor
+from tap_salesforce.auth import SalesforceLogin
+from tap_salesforce.config import SalesforceConfig
+from tap_salesforce.describe import SObject, parse_object, queryable_names
+from tap_salesforce.quirks import QueryTimeout, SalesforceQuirks, SessionExpired
+
+LOGGER = logging.getLogger("tap_salesforce.client")
+Rows = Iterator[dict[str, Any]]
+
+
+class SalesforceClient:
+    """All calls the tap makes to Salesforce, through the one BizOps HTTP layer.
+
+    Args:
+        config: the tap settings (hosts, credentials, polling, quota and retry knobs).
+    """
+
+    def __init__(self, config: SalesforceConfig) -> None:
+        self._config = config
+        redactor = Redactor([config.client_secret, config.refresh_token or ""])
+        self.quirks = SalesforceQuirks(redactor)
+        self._http = HttpClient(
+            config.login_url,
+            policy=RetryPolicy(max_tries=config.max_tries),
+            timeout=config.request_timeout,
+            redactor=redactor,
+            vendor_error=self.quirks,
+        )
+        self._login = SalesforceLogin(self._http, config, redactor)
+
+    # --- quota -----------------------------------------------------------------------------
+
+    def over_quota(self) -> str | None:
+        """Why the sync should stop now (API usage above quota_percent), or None."""
+        usage = self.quirks.usage
+        if usage is None or usage[1] <= 0:
+            return None
+        used, limit = usage
+        if used * 100 > limit * self._config.quota_percent:
+            return (
+                f"API usage {used}/{limit} is above quota_percent ({self._config.quota_percent:g}%)"
+            )
+        return None
+
+    # --- discovery -------------------------------------------------------------------------
+
+    def object_names(self) -> list[str]:
+        """Names of the queryable objects of the org (``GET /sobjects``)."""
+        return queryable_names(self._json("GET", "sobjects"))
+
+    def describe(self, name: str) -> SObject:
+        """The selectable fields of one object (``GET /sobjects/{name}/describe``)."""
+        return parse_object(self._json("GET", f"sobjects/{name}/describe"), name)
+
+    # --- REST ------------------------------------------------------------------------------
+
+    def rest_query(self, soql: str) -> Rows:
+        """Run ``queryAll`` (deleted rows included) and return an iterator over every page.
+
+        The first page is fetched before this returns, so a refused query (QUERY_TIMEOUT, an
+        object the user may not read) raises here, before any row is yielded.
+        """
+        first = self._json("GET", "queryAll", params={"q": soql})
+        return self._rest_pages(first)
+
+    def _rest_pages(self, page: dict[str, Any]) -> Rows:
+        while True:
+            yield from page.get("records") or []
+            next_url = page.get("nextRecordsUrl")
+            if page.get("done", True) or not next_url:
+                return
+            page = self._json("GET", next_url)
+
+    # --- Bulk API 2.0 ----------------------------------------------------------------------
+
+    def bulk_query(self, soql: str) -> Rows:
+        """Run a Bulk 2.0 ``queryAll`` job to completion; return an iterator over its CSV rows.
+
+        Raises:
+            QueryTimeout: the job failed with QUERY_TIMEOUT (the caller narrows its window).
+            FatalError: the job failed or was aborted, with Salesforce's errorMessage.
+            RetriableError: the job did not finish within ``job_timeout``.
+        """
+        job = self._json("POST", "jobs/query", json={"operation": "queryAll", "query": soql})
+        job_id = str(job.get("id") or "")
+        if not job_id:
+            raise FatalError(f"Salesforce created a Bulk job without an id: {job}")
+        self._wait_for(job_id)
+        return self._bulk_pages(job_id)
+
+    def _wait_for(self, job_id: str) -> None:
+        started = time.monotonic()
+        while True:
+            job = self._json("GET", f"jobs/query/{job_id}")
+            state = job.get("state")
+            if state == "JobComplete":
+                LOGGER.info("bulk job %s complete after %.1f s", job_id, time.monotonic() - started)
+                return
+            if state in ("Failed", "Aborted"):
+                message = str(job.get("errorMessage") or "Salesforce gave no errorMessage")
+                error = QueryTimeout if "QUERY_TIMEOUT" in message else FatalError
+                raise error(f"Salesforce Bulk job {job_id} {str(state).lower()}: {message}")
+            waited = time.monotonic() - started
+            if waited >= self._config.job_timeout:
+                raise RetriableError(
+                    f"Salesforce Bulk job {job_id} still {state} after {waited:.0f} s "
+                    f"(job_timeout is {self._config.job_timeout:g} s)"
+                )
+            time.sleep(self._config.poll_interval)
+
+    def _bulk_pages(self, job_id: str) -> Rows:
+        locator: str | None = None
+        while True:
+            params: dict[str, Any] = {"maxRecords": self._config.bulk_page_size}
+            if locator:
+                params["locator"] = locator
+            response = self._call("GET", f"jobs/query/{job_id}/results", params=params)
+            yield from _csv_rows(response, job_id)
+            locator = response.headers.get("Sforce-Locator")
+            # The last page carries the literal string "null" (MeltanoLabs/tap-salesforce bulk2).
+            if not locator or locator == "null":
+                return
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        session = self._login.session()
+        if path.startswith("/"):  # nextRecordsUrl: absolute path on the instance
+            return session.instance_url + path
+        return f"{session.instance_url}/services/data/v{self._config.api_version}/{path}"
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One authenticated request; a refused session is renewed once (it may have expired)."""
+        try:
+            return self._send(method, path, **kwargs)
+        except SessionExpired:
+            LOGGER.info("Salesforce refused the session on %s %s; logging in again", method, path)
+            self._login.invalidate()
+            return self._send(method, path, **kwargs)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self._login.session().access_token}"}
+        return self._http.request(method, self._url(path), headers=headers, **kwargs)
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._call(method, path, **kwargs)
+        try:
+            # Numbers stay exact: Salesforce currency and double values are decimal.
+            return response.json(parse_float=Decimal)
+        except ValueError as exc:
+            raise FatalError(
+                f"Salesforce answered {method} {path} with a body that is not JSON"
+            ) from exc
+
+
+def _csv_rows(response: requests.Response, job_id: str) -> Rows:
+    reader = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
+    header = next(reader, None)
+    if header is None:
+        return
+    width = len(header)
+    for cells in reader:
+        if len(cells) != width:
+            raise DataError(
+                f"Salesforce Bulk job {job_id} line {reader.line_num}: {len(cells)} cells, the "
+                f"header has {width}"
+            )
+        yield dict(zip(header, cells, strict=True))
