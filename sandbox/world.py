@@ -120,6 +120,12 @@ class World:
             table = self._tables(source)[object_name]
             return [copy.copy(record) for record in table.values()]
 
+    def deleted(self, object_name: str) -> list[Record]:
+        """Copies of the tombstones of Zuora records deleted by :meth:`mutate` (their
+        ``UpdatedDate`` is the deletion time); empty for an object with no deletions."""
+        with self._lock:
+            return [copy.copy(r) for r in self._zuora.deleted.get(object_name, {}).values()]
+
     def count(self, source: str | None = None) -> int:
         """How many records the world holds (for ``source``, or in all)."""
         with self._lock:

@@ -191,16 +191,8 @@ def _select(bound: BoundQuery, world: World, since: datetime | None, deleted: An
     true, false = DELETED_FORMATS.get(
         str(deleted.get("format", "Boolean")).lower(), ("true", "false")
     )
-    gone = [r for r in _tombstones(world, bound.object_name) if r["UpdatedDate"] >= since]
+    gone = [r for r in world.deleted(bound.object_name) if r["UpdatedDate"] >= since]
     return rows + gone, [false] * len(rows) + [true] * len(gone)
-
-
-def _tombstones(world: World, object_name: str) -> list[dict[str, Any]]:
-    # World has no public accessor for deleted records yet (see the Zuora report); the
-    # tombstones live in the Zuora part of its state.
-    state = world._zuora
-    with world._lock:
-        return [dict(record) for record in state.deleted.get(object_name, {}).values()]
 
 
 def job_json(job: AquaJob, tz: tzinfo) -> dict[str, Any]:
