@@ -23,6 +23,7 @@ class Setting:
     description: str
     default: Any = None
     secret: bool = False
+    choices: tuple[str, ...] = ()
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -42,6 +43,34 @@ SETTINGS: tuple[Setting, ...] = (
         "default_target_schema", "string", "Schema the tables go to; created if missing", "public"
     ),
     Setting("batch_size_rows", "integer", "Records per stream buffered before a flush", 100000),
+    Setting(
+        "batch_size_bytes",
+        "integer",
+        "Bytes (raw lines plus encoded rows) per stream buffered before a flush; memory stays "
+        "near three times this",
+        32 * 1024 * 1024,
+    ),
+    Setting(
+        "validate_records",
+        "string",
+        "off: no check (PostgreSQL still refuses what a column cannot hold); types: each value "
+        "must have a JSON type its schema allows; strict: full JSON Schema validation (slow)",
+        "types",
+        choices=("off", "types", "strict"),
+    ),
+    Setting(
+        "hard_delete",
+        "boolean",
+        "On ACTIVATE_VERSION delete the rows of older versions instead of setting _sdc_deleted_at",
+        False,
+    ),
+    Setting(
+        "state_table",
+        "string",
+        "Table ([schema.]table) the target writes each released state into, in the same "
+        "transaction as the data it covers; created if missing; needs state_id",
+    ),
+    Setting("state_id", "string", "Key of this pipeline's row in state_table"),
     Setting(
         "add_metadata_columns",
         "boolean",
@@ -63,6 +92,8 @@ def config_schema() -> dict[str, Any]:
             prop["default"] = setting.default
         if setting.secret:
             prop.update(secret=True, writeOnly=True)
+        if setting.choices:
+            prop["enum"] = list(setting.choices)
         properties[setting.name] = prop
     return {"type": "object", "properties": properties, "additionalProperties": False}
 
@@ -79,7 +110,19 @@ class TargetConfig:
     dbname: str | None = None
     default_target_schema: str = "public"
     batch_size_rows: int = 100000
+    batch_size_bytes: int = 32 * 1024 * 1024
+    validate_records: str = "types"
+    hard_delete: bool = False
+    state_table: str | None = None
+    state_id: str | None = None
     add_metadata_columns: bool = True
+
+    def state_table_name(self) -> tuple[str, str]:
+        """(schema, table) of ``state_table``; a bare name lives in ``default_target_schema``."""
+        if not self.state_table:
+            raise ConfigurationError("state_table: not configured")
+        schema, _, name = self.state_table.rpartition(".")
+        return (schema or self.default_target_schema, name)
 
     def connect_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``psycopg2.connect``."""
@@ -125,8 +168,13 @@ def parse_config(raw: Any) -> TargetConfig:
     values = {name: _checked(_BY_NAME[name], value) for name, value in raw.items()}
     config = TargetConfig(**{k: v for k, v in values.items() if v is not None})
     _check_connection(config)
-    if config.batch_size_rows < 1:
-        raise ConfigurationError("batch_size_rows: must be at least 1")
+    for name in ("batch_size_rows", "batch_size_bytes"):
+        if getattr(config, name) < 1:
+            raise ConfigurationError(f"{name}: must be at least 1")
+    if bool(config.state_table) != bool(config.state_id):
+        raise ConfigurationError("state_table: give state_table and state_id together")
+    if config.state_table and not config.state_table_name()[1]:
+        raise ConfigurationError("state_table: must name a table ([schema.]table)")
     if not config.default_target_schema:
         raise ConfigurationError("default_target_schema: must not be empty")
     return config
@@ -153,6 +201,8 @@ def _checked(setting: Setting, value: Any) -> Any:
             f"{setting.name}: must be {_article(setting.type)} {setting.type}, "
             f"got {type(value).__name__}"
         )
+    if setting.choices and value not in setting.choices:
+        raise ConfigurationError(f"{setting.name}: must be one of {', '.join(setting.choices)}")
     return value
 
 

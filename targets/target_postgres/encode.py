@@ -13,6 +13,7 @@ from target_postgres.types import INTEGER_TYPES, JSON_COLUMN_TYPES
 # string; inside quotes only '"' needs doubling, so newlines, tabs, backslashes and emoji pass as
 # they are. Every string is quoted, which also keeps a lone \. from reading as end-of-data.
 Encoder = Callable[[Any], str]
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 def quote(text: str) -> str:
@@ -41,16 +42,26 @@ def scalar(value: Any) -> str:
     return quote(json_text(value))
 
 
+class NeedsNumeric(ValueError):
+    """An integer beyond 64 bits arrived for a bigint column: the column must become numeric."""
+
+
 def integer(value: Any) -> str:
-    """A value for an integer column: ``3.0`` is the integer 3 (JSON Schema says so); a value with
-    a fraction is passed on for PostgreSQL to refuse rather than rounded here."""
+    """A value for a bigint column: ``3.0`` is the integer 3 (JSON Schema says so); a value with
+    a fraction is passed on for PostgreSQL to refuse rather than rounded here.
+
+    Raises:
+        NeedsNumeric: for an integer beyond 64 bits (the caller widens the column).
+    """
     kind = type(value)
-    if kind is int:
-        return repr(value)
     if kind is float and value.is_integer():
-        return str(int(value))
-    if kind is Decimal and value == value.to_integral_value():
-        return str(int(value))
+        value, kind = int(value), int
+    elif kind is Decimal and value.is_finite() and value == value.to_integral_value():
+        value, kind = int(value), int
+    if kind is int:
+        if BIGINT_MIN <= value <= BIGINT_MAX:
+            return repr(value)
+        raise NeedsNumeric(repr(value))
     return scalar(value)
 
 
@@ -68,6 +79,98 @@ def encoder_for(column_type: str) -> Encoder:
     if column_type in INTEGER_TYPES:
         return integer
     return scalar
+
+
+class Misfit(ValueError):
+    """A value does not have a JSON type its property's schema allows."""
+
+
+_JSON_KIND = {
+    str: "string",
+    int: "integer",
+    float: "number",
+    Decimal: "number",
+    bool: "boolean",
+    dict: "object",
+    list: "array",
+}
+
+
+def json_kind(value: Any) -> str:
+    """The JSON Schema type of a decoded value (``integer`` for integral numbers)."""
+    kind = _JSON_KIND.get(type(value), "null")
+    if kind == "number" and value == int(value):
+        return "integer"
+    return kind
+
+
+def checked(encoder: Encoder, kinds: frozenset[str] | None) -> Encoder:
+    """Wrap ``encoder`` so that a value of a JSON type outside ``kinds`` raises :class:`Misfit`.
+
+    Null always passes (nullability is not enforced in ``types`` mode); ``kinds`` None allows
+    any value. Text and bigint columns of plain string / integer properties get a fast path.
+    """
+    if kinds is None:
+        return encoder
+
+    def check(value: Any) -> str:
+        if value is not None:
+            kind = json_kind(value)
+            if kind not in kinds and not (kind == "integer" and "number" in kinds):
+                shown = json_text(value)
+                shown = shown if len(shown) <= 60 else shown[:57] + "..."
+                raise Misfit(f"expected {'/'.join(sorted(kinds))}, got {kind} {shown}")
+        return encoder(value)
+
+    return _fast(check, encoder, kinds)
+
+
+# Python types whose values need no check for a given column encoder and JSON types: the
+# common case takes one type lookup, anything else goes through the full check.
+_FAST_TYPES = {"string": (str,), "number": (int, float), "boolean": (bool,), "object": (dict,)}
+_FAST_TYPES["array"] = (list,)
+
+
+def _fast(slow: Encoder, encoder: Encoder, kinds: frozenset[str]) -> Encoder:
+    if encoder is integer:
+        if kinds != {"integer"}:
+            return slow
+
+        def bigint(value: Any) -> str:
+            if type(value) is int and BIGINT_MIN <= value <= BIGINT_MAX:
+                return repr(value)
+            return "" if value is None else slow(value)
+
+        return bigint
+    accepted = frozenset(t for kind in kinds for t in _FAST_TYPES.get(kind, ()))
+    if encoder is jsonb:
+        write = jsonb
+    elif accepted == {str}:
+        write = quote
+    elif accepted and accepted <= {int, float}:
+        write = repr
+    elif accepted == {bool}:
+        write = scalar
+    else:
+        return slow
+
+    def fast(value: Any) -> str:
+        if type(value) in accepted:
+            return write(value)
+        return "" if value is None else slow(value)
+
+    return fast
+
+
+def strip_nul(value: Any) -> Any:
+    """The value with every U+0000 removed from its strings (object keys too)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {strip_nul(key): strip_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [strip_nul(item) for item in value]
+    return value
 
 
 def holds_nul(value: Any) -> bool:

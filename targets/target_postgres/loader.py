@@ -1,211 +1,271 @@
-"""Per-stream batches and their write path: COPY into staging and merge on the keys, or append."""
+"""Writes one batch: COPY into staging and merge on the keys, or COPY-append; a careful path
+sorts out the records PostgreSQL refuses into the rejects table."""
 
 from __future__ import annotations
 
-import dataclasses
-import io
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 
 from bizops_core.errors import DataError
-from target_postgres import encode
+from target_postgres import meta, table
+from target_postgres.batch import BATCHED_AT, ORDINAL, Batch
+from target_postgres.meta import Reject
 
 LOGGER = logging.getLogger("target_postgres.loader")
-
-BATCHED_AT = "_sdc_batched_at"
-ORDINAL = "_bizops_ordinal"  # input line number of a row in the staging table; newest wins
-MetadataSource = Callable[[Mapping[str, Any], Mapping[str, Any], str], str]
-# Metadata written with each row: (column, type, value from (record, message, received_at)).
-ROW_METADATA: tuple[tuple[str, str, MetadataSource], ...] = (
-    ("_sdc_extracted_at", "timestamptz", lambda r, m, now: encode.scalar(m.get("time_extracted"))),
-    ("_sdc_received_at", "timestamptz", lambda r, m, now: now),
-    ("_sdc_deleted_at", "timestamptz", lambda r, m, now: encode.scalar(r.get("_sdc_deleted_at"))),
-    ("_sdc_sequence", "bigint", lambda r, m, now: str(time.time_ns())),
-    ("_sdc_table_version", "bigint", lambda r, m, now: encode.integer(m.get("version"))),
-)
-METADATA_TYPES = {name: kind for name, kind, _ in ROW_METADATA} | {BATCHED_AT: "timestamptz"}
+ROW = "_bizops_row"  # position of a row in the careful staging table (1-based, COPY order)
 _COPY_LINE = re.compile(r"\bline (\d+)")
+_CHUNK_ROWS = 2000
 
 
 class RejectedValueError(DataError):
-    """PostgreSQL refused a value of a batch; the batch was rolled back."""
+    """PostgreSQL refused a batch for a reason other than one record's values."""
 
 
-@dataclasses.dataclass(frozen=True)
-class StreamPlan:
-    """How one stream's records become rows of one table.
+class RowsReader:
+    """A read-only file over CSV rows for ``copy_expert``: joins and encodes a chunk at a time."""
 
-    Attributes:
-        stream: the Singer stream name.
-        schema: the target schema.
-        table: the table name.
-        columns: (property, column, column type as the catalog spells it) per schema property.
-        key_properties: the stream's key properties; empty for an append-only stream.
-        keys: the primary-key columns, one per key property.
-        metadata: the ``_sdc_*`` columns written (row metadata in ``ROW_METADATA`` order, then
-            ``_sdc_batched_at``); empty when metadata columns are off.
+    def __init__(self, rows: list[str], suffix: str = "") -> None:
+        self._rows = rows
+        self._sep = suffix + "\n"
+        self._next = 0
+
+    def read(self, size: int = -1) -> bytes:
+        """The next chunk of rows (the size hint is ignored: whole rows are sent)."""
+        start = self._next
+        if start >= len(self._rows):
+            return b""
+        self._next = start + _CHUNK_ROWS
+        return (self._sep.join(self._rows[start : self._next]) + self._sep).encode("utf-8")
+
+
+def write_batch(cur: Any, batch: Batch, batched_at: datetime, slot: int) -> list[Reject]:
+    """Write a batch inside the caller's transaction; returns the records refused by PostgreSQL.
+
+    Args:
+        cur: a cursor of the writer's connection.
+        batch: the batch.
+        batched_at: the flush time, stored in ``_sdc_batched_at``.
+        slot: a number unique within the transaction (names the staging tables).
+
+    Raises:
+        RejectedValueError: when PostgreSQL refuses the batch and no single value is to blame.
     """
+    plan = batch.plan
+    if batch.widen:
+        table.widen_columns(cur, plan.schema, plan.table, [(c, "numeric") for c in batch.widen])
+    if not batch.rows:
+        return []
+    cur.execute("SAVEPOINT bizops_batch")
+    try:
+        _write(cur, batch, batched_at, slot, None)
+    except psycopg2.DataError as exc:
+        cur.execute("ROLLBACK TO SAVEPOINT bizops_batch")
+        LOGGER.info("stream %s: %s; checking the batch row by row", plan.stream, _brief(exc))
+        return _write_carefully(cur, batch, batched_at, slot, exc)
+    cur.execute("RELEASE SAVEPOINT bizops_batch")
+    return []
 
-    stream: str
-    schema: str
-    table: str
-    columns: tuple[tuple[str, str, str], ...]
-    key_properties: tuple[str, ...]
-    keys: tuple[str, ...]
-    metadata: tuple[str, ...]
+
+Source = tuple[sql.Identifier, dict[str, str]]  # a checked text stage and the column types
 
 
-class StreamBuffer:
-    """The records of one stream waiting for a flush, already encoded as COPY CSV rows."""
-
-    def __init__(self, plan: StreamPlan) -> None:
-        self.plan = plan
-        self.loaded = 0
-        self._encoders = [(prop, encode.encoder_for(kind)) for prop, _, kind in plan.columns]
-        self._metadata = [source for name, _, source in ROW_METADATA if name in plan.metadata]
-        self._rows: list[str] = []
-        self._lines: list[int] = []
-        self._tick = 0
-        self._now = ""
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @property
-    def first_line(self) -> int | None:
-        """Input line of the oldest buffered record, or None when the buffer is empty."""
-        return self._lines[0] if self._lines else None
-
-    def add(self, record: Mapping[str, Any], message: Mapping[str, Any], line: int) -> None:
-        """Encode one record (the RECORD ``message`` at input ``line``) and buffer it."""
-        fields = [encoder(record.get(prop)) for prop, encoder in self._encoders]
-        if self._metadata:
-            now = self._received_at()
-            fields.extend([source(record, message, now) for source in self._metadata])
-        if self.plan.keys:
-            fields.append(str(line))
-        self._rows.append(",".join(fields))
-        self._lines.append(line)
-
-    def _received_at(self) -> str:
-        """The receive time as a CSV field, to the millisecond (formatted once per millisecond)."""
-        tick = time.time_ns() // 1_000_000
-        if tick != self._tick:
-            self._tick = tick
-            self._now = '"' + datetime.fromtimestamp(tick / 1000, UTC).isoformat() + '"'
-        return self._now
-
-    def clear(self) -> None:
-        """Forget the buffered rows once their transaction has committed."""
-        self.loaded += len(self._rows)
-        self._rows.clear()
-        self._lines.clear()
-
-    def write(self, cur: Any, batched_at: datetime, slot: int) -> None:
-        """Write the buffered rows inside the caller's transaction (the caller commits).
-
-        Args:
-            cur: a cursor of the load connection.
-            batched_at: the flush time, stored in ``_sdc_batched_at``.
-            slot: a number unique among the buffers of this transaction (names the staging table).
-
-        Raises:
-            RejectedValueError: when PostgreSQL refuses a value; names the stream and input line.
-        """
-        started = time.perf_counter()
-        if self.plan.keys:
-            self._merge(cur, batched_at, slot)
+def _write(cur: Any, batch: Batch, batched_at: datetime, slot: int, source: Source | None) -> None:
+    """Merge or append the batch's rows, from COPY or (``source``) from a checked text stage."""
+    plan = batch.plan
+    target = meta.qualified(plan.schema, plan.table)
+    columns = plan.row_columns()
+    if not plan.keys:
+        with_batched = BATCHED_AT in plan.metadata
+        if source is None:
+            suffix = f',"{batched_at.isoformat()}"' if with_batched else ""
+            names = [*columns, BATCHED_AT] if with_batched else columns
+            _copy(cur, target, names, RowsReader(batch.rows, suffix))
         else:
-            self._append(cur, batched_at)
-        LOGGER.info(
-            "stream %s: wrote %d rows to %s.%s (%s) in %.2f s",
-            self.plan.stream,
-            len(self._rows),
-            self.plan.schema,
-            self.plan.table,
-            "merge" if self.plan.keys else "append",
-            time.perf_counter() - started,
+            _insert_from(cur, target, batch, source, batched_at)
+        return
+    if (
+        source is None
+        and plan.direct
+        and not batch.duplicates
+        and _copy_direct(cur, batch, batched_at)
+    ):
+        return
+    stage = sql.Identifier(f"_bizops_stage_{slot}")
+    cur.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(stage, target))
+    cur.execute(
+        sql.SQL("ALTER TABLE {} ADD COLUMN {} bigint GENERATED ALWAYS AS IDENTITY").format(
+            stage, sql.Identifier(ORDINAL)
         )
+    )
+    if source is None:
+        _copy(cur, stage, columns, RowsReader(batch.rows))
+    else:
+        _insert_from(cur, stage, batch, source, None)
+    cur.execute(_merge_statement(batch, stage, batched_at, batch.duplicates or source is not None))
 
-    def _append(self, cur: Any, batched_at: datetime) -> None:
-        columns = self._row_columns()
-        suffix = "\n"
-        if BATCHED_AT in self.plan.metadata:
-            columns.append(BATCHED_AT)
-            suffix = f',"{batched_at.isoformat()}"\n'
-        self._copy(cur, self._target(), columns, suffix.join(self._rows) + suffix)
 
-    def _merge(self, cur: Any, batched_at: datetime, slot: int) -> None:
-        stage = sql.Identifier(f"_bizops_stage_{slot}")
-        cur.execute(
-            sql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(stage, self._target())
+def _copy_direct(cur: Any, batch: Batch, batched_at: datetime) -> bool:
+    """COPY a keyed batch without repeated keys straight into its table: the cheapest path,
+    right whenever none of its keys is stored yet. On the first key that is, undo and return
+    False; the stream then merges through a staging table for the rest of the run."""
+    plan = batch.plan
+    with_batched = BATCHED_AT in plan.metadata
+    suffix = f',"{batched_at.isoformat()}"' if with_batched else ""
+    names = plan.row_columns() + ([BATCHED_AT] if with_batched else [])
+    cur.execute("SAVEPOINT bizops_direct")
+    try:
+        _copy(cur, meta.qualified(plan.schema, plan.table), names, RowsReader(batch.rows, suffix))
+    except psycopg2.errors.UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT bizops_direct")
+        plan.direct = False
+        LOGGER.info("stream %s: stored keys arrive again; merging from now on", plan.stream)
+        return False
+    cur.execute("RELEASE SAVEPOINT bizops_direct")
+    return True
+
+
+def _merge_statement(
+    batch: Batch, stage: sql.Identifier, batched_at: datetime, repeated: bool
+) -> sql.Composed:
+    plan = batch.plan
+    columns = plan.row_columns()
+    values: list[sql.Composable] = [sql.Identifier(name) for name in columns]
+    if BATCHED_AT in plan.metadata:
+        columns.append(BATCHED_AT)
+        values.append(sql.Literal(batched_at))
+    keys = sql.SQL(", ").join(map(sql.Identifier, plan.keys))
+    updates = [
+        sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name))
+        for name in columns
+        if name not in plan.keys
+    ]
+    action = sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(updates))
+    select = "SELECT {values} FROM {stage}"
+    if repeated:  # the newest version of a key wins
+        select = "SELECT DISTINCT ON ({keys}) {values} FROM {stage} ORDER BY {keys}, {ordinal} DESC"
+    return sql.SQL(
+        "INSERT INTO {target} ({columns}) " + select + " ON CONFLICT ({keys}) {action}"
+    ).format(
+        target=meta.qualified(plan.schema, plan.table),
+        columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+        keys=keys,
+        values=sql.SQL(", ").join(values),
+        stage=stage,
+        ordinal=sql.Identifier(ORDINAL),
+        action=action if updates else sql.SQL("DO NOTHING"),
+    )
+
+
+def _copy(cur: Any, into: sql.Composable, columns: list[str], data: RowsReader) -> None:
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
+        into, sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    cur.copy_expert(statement, data, size=1 << 20)
+
+
+def _write_carefully(
+    cur: Any, batch: Batch, batched_at: datetime, slot: int, cause: psycopg2.Error
+) -> list[Reject]:
+    """COPY the rows as text, reject those with a value their column type refuses, load the rest."""
+    plan = batch.plan
+    columns = plan.row_columns()
+    types = _column_types(cur, plan.schema, plan.table)
+    careful = sql.Identifier(f"_bizops_careful_{slot}")
+    definitions = sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
+    cur.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {} ({}, {} bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP"
+        ).format(careful, definitions, sql.Identifier(ROW))
+    )
+    _copy(cur, careful, columns, RowsReader(batch.rows))
+    checked = [(c, types[c]) for c in columns if types[c] != "text"]
+    rejects = _find_rejects(cur, batch, careful, checked)
+    if not rejects:
+        raise _refused(batch, cause)
+    cur.execute(
+        sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(careful, sql.Identifier(ROW)),
+        ([row for row, _ in rejects],),
+    )
+    _write(cur, batch, batched_at, slot, (careful, types))
+    stream = plan.stream
+    return [(stream, batch.lines[row - 1], batch.raws[row - 1], why, False) for row, why in rejects]
+
+
+def _find_rejects(
+    cur: Any, batch: Batch, careful: sql.Identifier, checked: list[tuple[str, str]]
+) -> list[tuple[int, str]]:
+    if not checked:
+        return []
+    valid = [
+        sql.SQL("coalesce(pg_input_is_valid({}, {}), true)").format(
+            sql.Identifier(column), sql.Literal(kind)
         )
-        cur.execute(
-            sql.SQL("ALTER TABLE {} ADD COLUMN {} bigint").format(stage, sql.Identifier(ORDINAL))
+        for column, kind in checked
+    ]
+    reasons = [
+        sql.SQL("CASE WHEN NOT {} THEN {} || (pg_input_error_info({}, {})).message END").format(
+            test, sql.Literal(f"column {column!r}: "), sql.Identifier(column), sql.Literal(kind)
         )
-        self._copy(cur, stage, [*self._row_columns(), ORDINAL], "\n".join(self._rows) + "\n")
-        cur.execute(self._merge_statement(stage, batched_at))
-
-    def _merge_statement(self, stage: sql.Identifier, batched_at: datetime) -> sql.Composed:
-        columns = self._row_columns()
-        values: list[sql.Composable] = [sql.Identifier(name) for name in columns]
-        if BATCHED_AT in self.plan.metadata:
-            columns.append(BATCHED_AT)
-            values.append(sql.Literal(batched_at))
-        keys = sql.SQL(", ").join(map(sql.Identifier, self.plan.keys))
-        updates = [
-            sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name))
-            for name in columns
-            if name not in self.plan.keys
-        ]
-        action = sql.SQL("DO UPDATE SET {}").format(sql.SQL(", ").join(updates))
-        return sql.SQL(
-            "INSERT INTO {target} ({columns}) SELECT DISTINCT ON ({keys}) {values} FROM {stage} "
-            "ORDER BY {keys}, {ordinal} DESC ON CONFLICT ({keys}) {action}"
-        ).format(
-            target=self._target(),
-            columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-            keys=keys,
-            values=sql.SQL(", ").join(values),
-            stage=stage,
-            ordinal=sql.Identifier(ORDINAL),
-            action=action if updates else sql.SQL("DO NOTHING"),
+        for test, (column, kind) in zip(valid, checked, strict=True)
+    ]
+    cur.execute(
+        sql.SQL("SELECT {}, concat_ws('; ', {}) FROM {} WHERE NOT ({}) ORDER BY 1").format(
+            sql.Identifier(ROW),
+            sql.SQL(", ").join(reasons),
+            careful,
+            sql.SQL(" AND ").join(valid),
         )
+    )
+    return [(row, f"PostgreSQL refused a value: {why}") for row, why in cur.fetchall()]
 
-    def _copy(self, cur: Any, table: sql.Composable, columns: list[str], data: str) -> None:
-        statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-            table, sql.SQL(", ").join(map(sql.Identifier, columns))
+
+def _insert_from(
+    cur: Any, into: sql.Composable, batch: Batch, source: Source, batched_at: datetime | None
+) -> None:
+    plan = batch.plan
+    careful, types = source
+    columns = plan.row_columns()
+    values = [
+        sql.SQL("CAST({} AS {})").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns
+    ]
+    if batched_at is not None and BATCHED_AT in plan.metadata:
+        columns = [*columns, BATCHED_AT]
+        values.append(sql.Literal(batched_at))
+    cur.execute(
+        sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ORDER BY {}").format(
+            into,
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.SQL(", ").join(values),
+            careful,
+            sql.Identifier(ROW),
         )
-        try:
-            cur.copy_expert(statement, io.BytesIO(data.encode("utf-8")))
-        except (psycopg2.DataError, psycopg2.IntegrityError) as exc:
-            raise self._rejected(exc) from exc
+    )
 
-    def _rejected(self, exc: psycopg2.Error) -> RejectedValueError:
-        context = exc.diag.context or ""
-        found = _COPY_LINE.search(context)
-        where = ""
-        if found and 0 < int(found.group(1)) <= len(self._lines):
-            where = f"line {self._lines[int(found.group(1)) - 1]}: "
-        problem = exc.diag.message_primary or str(exc).strip()
-        detail = f" ({context.strip()})" if context else ""
-        return RejectedValueError(
-            f"{where}stream {self.plan.stream!r}: PostgreSQL refused a value: {problem}{detail}; "
-            f"the batch of {len(self._rows)} records was not loaded"
-        )
 
-    def _row_columns(self) -> list[str]:
-        written = [name for name, _, _ in ROW_METADATA if name in self.plan.metadata]
-        return [column for _, column, _ in self.plan.columns] + written
+def _column_types(cur: Any, schema: str, name: str) -> dict[str, str]:
+    cur.execute(table.COLUMNS_QUERY, (schema, name))
+    return dict(cur.fetchall())
 
-    def _target(self) -> sql.Composed:
-        return sql.SQL("{}.{}").format(
-            sql.Identifier(self.plan.schema), sql.Identifier(self.plan.table)
-        )
+
+def _refused(batch: Batch, exc: psycopg2.Error) -> RejectedValueError:
+    context = exc.diag.context or ""
+    found = _COPY_LINE.search(context)
+    where = ""
+    if found and 0 < int(found.group(1)) <= len(batch.rows):
+        where = f"line {batch.lines[int(found.group(1)) - 1]}: "
+    return RejectedValueError(
+        f"{where}stream {batch.plan.stream!r}: PostgreSQL refused the batch: {_brief(exc)}; "
+        f"the batch of {len(batch.rows)} records was not loaded"
+    )
+
+
+def _brief(exc: psycopg2.Error) -> str:
+    context = (exc.diag.context or "").strip()
+    problem = exc.diag.message_primary or str(exc).strip()
+    return f"{problem} ({context})" if context else problem

@@ -1,61 +1,59 @@
-"""The message loop: routes Singer messages to stream buffers, flushes, and releases states."""
+"""The message loop: routes Singer messages to stream batches, hands full batches and released
+states to the writer thread, applies SCHEMA and ACTIVATE_VERSION messages."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+import signal
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 import psycopg2
 
-from bizops_core.errors import ConfigurationError, DataError, RetriableError
-from target_postgres import encode, identifiers, table, types
+from bizops_core.errors import ConfigurationError, DataError, Interrupted, RetriableError
+from target_postgres import meta, table
+from target_postgres.batch import Batch, StreamPlan
 from target_postgres.config import TargetConfig
-from target_postgres.loader import (
-    METADATA_TYPES,
-    ORDINAL,
-    RejectedValueError,
-    StreamBuffer,
-    StreamPlan,
-)
+from target_postgres.planner import Planner, parse_schema
 from target_postgres.reader import Message, read_messages
-from target_postgres.state import StateTracker
+from target_postgres.writer import Job, Writer
 
 LOGGER = logging.getLogger("target_postgres.runner")
 
 
 @dataclasses.dataclass(frozen=True)
 class RunResult:
-    """What a run loaded: records per stream and the number of states written."""
+    """What a run loaded: records per stream, rejects per stream, states written."""
 
     records: dict[str, int]
+    rejected: dict[str, int]
     states: int
 
 
 def load(config: TargetConfig, lines: Iterable[bytes], out: TextIO) -> RunResult:
     """Load Singer ``lines`` into PostgreSQL, writing released states to ``out``.
 
-    Args:
-        config: the parsed settings.
-        lines: the Singer input, one message per line.
-        out: where state lines go (stdout in the CLI).
-
-    Returns:
-        The records loaded per stream and the number of states written.
-
     Raises:
         DataError: on a structural error (after committing everything before that line and
-            writing the state that covers it) or a value PostgreSQL refuses.
+            writing the state that covers it) or a batch PostgreSQL refuses as a whole.
+        Interrupted: on SIGTERM, after committing what was read and writing its state.
         ConfigurationError: when the database cannot be reached with these settings.
     """
     LOGGER.info("connecting to %s", config.describe_connection())
     conn = _connect(config)
+    writer = Writer(conn, config, out)
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return Runner(config, conn, StateTracker(out)).run(lines)
+        return Runner(config, writer).run(lines)
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        writer.close()
         conn.close()
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted("stopped by SIGTERM")
 
 
 def _connect(config: TargetConfig) -> Any:
@@ -69,162 +67,144 @@ def _connect(config: TargetConfig) -> Any:
     conn.set_client_encoding("UTF8")
     with conn.cursor() as cur:
         cur.execute("SET TIME ZONE 'UTC'")  # a date-time without an offset is read as UTC
+        table.ensure_schema(cur, config.default_target_schema)
+        meta.ensure_own_tables(cur, config.default_target_schema)
+        if config.state_table:
+            schema, name = config.state_table_name()
+            table.ensure_schema(cur, schema)
+            meta.ensure_state_table(cur, schema, name)
     conn.commit()
     return conn
 
 
 class Runner:
-    """One run over one input: the streams' buffers, the state tracker and the connection."""
+    """One run over one input: the streams' batches, the pending states and the writer."""
 
-    def __init__(self, config: TargetConfig, conn: Any, tracker: StateTracker) -> None:
+    def __init__(self, config: TargetConfig, writer: Writer) -> None:
         self.config = config
-        self.conn = conn
-        self.tracker = tracker
-        self.buffers: dict[str, StreamBuffer] = {}
+        self.writer = writer
+        self.planner = Planner(config, writer.conn)
+        self.batches: dict[str, Batch] = {}
         self._schemas: dict[str, tuple[Any, list[str]]] = {}
-        with conn.cursor() as cur:
-            table.ensure_schema(cur, config.default_target_schema)
-        conn.commit()
+        self._pending: list[tuple[int, Any]] = []  # (line, value) of states not yet released
+        self._rows = config.batch_size_rows
+        self._bytes = config.batch_size_bytes
+        # With a state table, data commits only at STATE boundaries, together with the state,
+        # so that a resumed run re-sends exactly the uncommitted records (append streams too).
+        self._commit_at_states = bool(config.state_table)
+        self._flush_due = False
 
     def run(self, lines: Iterable[bytes]) -> RunResult:
-        """Process every message, then flush everything and write the last state."""
+        """Process every message, then commit everything and write the last state."""
         try:
             for message in read_messages(lines):
-                self.handle(message)
-        except RejectedValueError:
+                if message.type == "RECORD":
+                    self.on_record(message)
+                else:
+                    self.handle(message)
+        except (DataError, Interrupted):
+            if self.writer.error is None:
+                self.finish()  # commit what came before the bad line (or the signal)
             raise
-        except DataError:
-            self.flush(list(self.buffers.values()))  # commit what came before the bad line
-            raise
-        self.flush(list(self.buffers.values()))
-        records = {stream: buffer.loaded for stream, buffer in self.buffers.items()}
+        self.finish()
+        records = dict(self.writer.loaded)
+        rejected = dict(self.writer.rejected)
         LOGGER.info(
-            "loaded records per stream %s; wrote %d state(s)", records, self.tracker.emitted
+            "loaded records per stream %s; rejected %s; wrote %d state(s)",
+            records,
+            rejected or "none",
+            self.writer.emitted,
         )
-        return RunResult(records, self.tracker.emitted)
+        return RunResult(records, rejected, self.writer.emitted)
+
+    def finish(self) -> None:
+        """Hand everything buffered (and every pending state) to the writer and wait."""
+        self.submit(list(self.batches))
+        self.writer.drain()
 
     def handle(self, message: Message) -> None:
-        """Route one message by its type."""
-        if message.type == "RECORD":
-            self.on_record(message)
-        elif message.type == "STATE":
-            self.tracker.add(message.line, message.body.get("value"))
-            self.flush(list(self.buffers.values()))
+        """Route a message other than RECORD by its type."""
+        if message.type == "STATE":
+            self._pending.append((message.line, message.body.get("value")))
+            if self.writer.idle or self._flush_due:  # else the state leaves with a later commit
+                self._flush_due = False
+                self.submit(list(self.batches))
         elif message.type == "SCHEMA":
             self.on_schema(message)
         elif message.type == "ACTIVATE_VERSION":
-            LOGGER.info("line %d: ACTIVATE_VERSION is not implemented yet; ignored", message.line)
+            self.on_activate_version(message)
         elif message.type == "BATCH":
             raise DataError(f"line {message.line}: BATCH messages are not supported")
         else:
             LOGGER.debug("line %d: ignoring message type %r", message.line, message.type)
 
     def on_record(self, message: Message) -> None:
-        """Check a RECORD's stream and keys, buffer it, flush its stream when the batch is full."""
+        """Check a RECORD's stream and keys, add it to its batch, submit the batch when full."""
         body = message.body
         stream = body.get("stream")
-        buffer = self.buffers.get(stream) if isinstance(stream, str) else None
-        if buffer is None:
+        batch = self.batches.get(stream) if isinstance(stream, str) else None
+        if batch is None:
             raise DataError(f"line {message.line}: {_no_schema(stream)}")
         record = body.get("record")
-        if not isinstance(record, dict):
+        if type(record) is not dict:
             raise DataError(f"line {message.line}: RECORD without a 'record' object")
-        _check_record(buffer, record, message)
-        buffer.add(record, body, message.line)
-        if len(buffer) >= self.config.batch_size_rows:
-            self.flush([buffer])
+        for key in batch.plan.key_properties:
+            if record.get(key) is None:
+                raise DataError(
+                    f"line {message.line}: RECORD for stream {stream!r} has no value "
+                    f"for key property {key!r}"
+                )
+        batch.add(record, message)
+        if len(batch.rows) >= self._rows or batch.nbytes >= self._bytes:
+            if self._commit_at_states:
+                self._flush_due = True
+            else:
+                self.submit([stream])
 
     def on_schema(self, message: Message) -> None:
-        """Apply a SCHEMA: create or extend the stream's table and start its buffer."""
-        stream, properties, key_properties = _parse_schema(message)
-        known = self._schemas.get(stream)
-        if known == (properties, key_properties):
+        """Apply a SCHEMA: create, extend or widen the stream's table, then start its batch."""
+        stream, properties, key_properties = parse_schema(message)
+        if self._schemas.get(stream) == (properties, key_properties):
             return  # a repeated SCHEMA changes nothing
-        if stream in self.buffers:
-            self.flush([self.buffers[stream]])
-        try:
-            plan = self._plan(stream, properties, key_properties)
-        except DataError as exc:
-            self.conn.rollback()
-            raise DataError(f"line {message.line}: SCHEMA for stream {stream!r}: {exc}") from exc
-        self.conn.commit()
-        loaded = self.buffers[stream].loaded if stream in self.buffers else 0
-        self.buffers[stream] = StreamBuffer(plan)
-        self.buffers[stream].loaded = loaded
+        self.submit(list(self.batches))
+        self.writer.drain()  # the writer is idle: its connection is ours until the next submit
+        plan = self.planner.plan(message.line, stream, properties, key_properties)
+        self.batches[stream] = Batch(plan)
         self._schemas[stream] = (properties, key_properties)
 
-    def flush(self, buffers: list[StreamBuffer]) -> None:
-        """Write the given buffers in one transaction, commit, then release what states it can."""
-        full = [buffer for buffer in buffers if len(buffer)]
-        if full:
-            batched_at = datetime.now(UTC)
-            try:
-                with self.conn.cursor() as cur:
-                    for slot, buffer in enumerate(full):
-                        buffer.write(cur, batched_at, slot)
-            except BaseException:
-                self.conn.rollback()
-                raise
-            self.conn.commit()
-            for buffer in full:
-                buffer.clear()
-        lines = [buffer.first_line for buffer in self.buffers.values() if len(buffer)]
-        self.tracker.release(min(lines) if lines else None)
+    def on_activate_version(self, message: Message) -> None:
+        """Commit everything before it, then retire the rows of older table versions."""
+        stream, version = message.body.get("stream"), message.body.get("version")
+        batch = self.batches.get(stream) if isinstance(stream, str) else None
+        if batch is None:
+            raise DataError(f"line {message.line}: ACTIVATE_VERSION for unknown stream {stream!r}")
+        if type(version) is not int:
+            raise DataError(f"line {message.line}: ACTIVATE_VERSION needs an integer 'version'")
+        self.submit(list(self.batches), [(batch.plan, version)])
 
-    def _plan(self, stream: str, properties: Mapping[str, Any], keys: list[str]) -> StreamPlan:
-        metadata = list(METADATA_TYPES) if self.config.add_metadata_columns else []
-        metadata = [name for name in metadata if name not in properties]
-        names = identifiers.conform_all(properties, reserved=[*metadata, ORDINAL])
-        wanted = [(names[prop], types.column_type(schema)) for prop, schema in properties.items()]
-        wanted += [(name, METADATA_TYPES[name]) for name in metadata]
-        schema, table_name = self.config.default_target_schema, identifiers.conform(stream)
-        key_columns = [names[key] for key in keys]
-        with self.conn.cursor() as cur:
-            actual = table.sync_table(cur, schema, table_name, wanted, key_columns)
-        columns = tuple((prop, names[prop], actual[names[prop]]) for prop in properties)
-        return StreamPlan(
-            stream, schema, table_name, columns, tuple(keys), tuple(key_columns), tuple(metadata)
-        )
+    def submit(
+        self, streams: list[str], activations: list[tuple[StreamPlan, int]] | None = None
+    ) -> None:
+        """Hand the streams' batches to the writer with the newest state they make safe."""
+        batches = [self.batches[stream] for stream in streams if self.batches[stream]]
+        for batch in batches:
+            self.batches[batch.plan.stream] = Batch(batch.plan)
+        state = self._releasable()
+        if batches or activations or state is not None:
+            self.writer.submit(Job(batches, activations or [], state))
+
+    def _releasable(self) -> tuple[Any] | None:
+        """The newest pending state that no record still held here precedes (and drop older)."""
+        held = [batch.first_line for batch in self.batches.values() if batch]
+        oldest = min(held) if held else None
+        safe = [entry for entry in self._pending if oldest is None or entry[0] < oldest]
+        if not safe:
+            return None
+        self._pending = self._pending[len(safe) :]
+        return (safe[-1][1],)
 
 
 def _no_schema(stream: Any) -> str:
     if not isinstance(stream, str):
         return "RECORD without a 'stream' name"
     return f"RECORD for stream {stream!r} arrived before its SCHEMA"
-
-
-def _check_record(buffer: StreamBuffer, record: dict[str, Any], message: Message) -> None:
-    """Refuse a record whose key is missing or null, or whose text holds a NUL character."""
-    for key in buffer.plan.key_properties:
-        if record.get(key) is None:
-            raise DataError(
-                f"line {message.line}: RECORD for stream {buffer.plan.stream!r} has no value "
-                f"for key property {key!r}"
-            )
-    if b"\\u0000" in message.raw and encode.holds_nul(record):
-        raise DataError(
-            f"line {message.line}: RECORD for stream {buffer.plan.stream!r} holds a NUL "
-            "character (\\u0000), which PostgreSQL text and jsonb cannot store"
-        )
-
-
-def _parse_schema(message: Message) -> tuple[str, dict[str, Any], list[str]]:
-    """The stream name, properties and key properties of a SCHEMA message, checked."""
-    body, line = message.body, message.line
-    stream = body.get("stream")
-    if not isinstance(stream, str) or not stream:
-        raise DataError(f"line {line}: SCHEMA without a 'stream' name")
-    schema = body.get("schema")
-    properties = schema.get("properties") if isinstance(schema, dict) else None
-    if not isinstance(properties, dict):
-        raise DataError(f"line {line}: SCHEMA for stream {stream!r} has no 'properties' object")
-    keys = body.get("key_properties") or []
-    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
-        raise DataError(f"line {line}: SCHEMA for stream {stream!r}: bad 'key_properties'")
-    missing = [key for key in keys if key not in properties]
-    if missing:
-        raise DataError(
-            f"line {line}: SCHEMA for stream {stream!r}: key property {missing[0]!r} "
-            "is not among its properties"
-        )
-    return stream, properties, keys

@@ -9,10 +9,11 @@ from typing import Any
 from psycopg2 import sql
 
 from bizops_core.errors import DataError
+from target_postgres import types
 
 LOGGER = logging.getLogger("target_postgres.table")
 
-_COLUMNS = """
+COLUMNS_QUERY = """
 SELECT a.attname, format_type(a.atttypid, a.atttypmod)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
@@ -45,8 +46,8 @@ def sync_table(
 ) -> dict[str, str]:
     """Make the table hold the given columns: create it, or add the columns it lacks.
 
-    Columns are never dropped or retyped (widening is a later step): a column whose type differs
-    from the schema's keeps its type, and a value it cannot hold is refused at load time.
+    Columns are never dropped or narrowed: a column whose type cannot hold the schema's type is
+    widened in place (bigint -> numeric -> text, anything -> jsonb).
 
     Args:
         cur: a cursor inside the caller's transaction.
@@ -61,11 +62,11 @@ def sync_table(
     Raises:
         DataError: when the existing table's primary key differs from ``keys``.
     """
-    cur.execute(_COLUMNS, (schema, table))
+    cur.execute(COLUMNS_QUERY, (schema, table))
     existing = dict(cur.fetchall())
     if not existing:
         _create(cur, schema, table, columns, keys)
-        cur.execute(_COLUMNS, (schema, table))
+        cur.execute(COLUMNS_QUERY, (schema, table))
         return dict(cur.fetchall())
     cur.execute(_PRIMARY_KEY, (schema, table))
     primary_key = [row[0] for row in cur.fetchall()]
@@ -78,7 +79,7 @@ def sync_table(
     if missing:
         _add_columns(cur, schema, table, missing)
         existing.update(missing)
-    _warn_on_type_changes(schema, table, columns, existing)
+    _widen_to_schema(cur, schema, table, columns, existing)
     return existing
 
 
@@ -110,24 +111,48 @@ def _add_columns(cur: Any, schema: str, table: str, columns: Sequence[tuple[str,
     LOGGER.info("added columns %s to %s.%s", [name for name, _ in columns], schema, table)
 
 
-_CATALOG_SPELLING = {
-    "timestamptz": "timestamp with time zone",
-    "time": "time without time zone",
-}
+def widen_columns(cur: Any, schema: str, table: str, changes: Sequence[tuple[str, str]]) -> None:
+    """Change columns in place to wider types; every stored value keeps its meaning.
+
+    Args:
+        cur: a cursor inside the caller's transaction.
+        schema: the table's schema.
+        table: the table name.
+        changes: (column, new type) pairs; the new type must hold every old value.
+    """
+    if not changes:
+        return
+    parts = []
+    for name, kind in changes:
+        column = sql.Identifier(name)
+        using = sql.SQL("to_jsonb({})" if kind == "jsonb" else "{}::" + kind).format(column)
+        parts.append(
+            sql.SQL("ALTER COLUMN {} TYPE {} USING {}").format(column, sql.SQL(kind), using)
+        )
+    cur.execute(
+        sql.SQL("ALTER TABLE {}.{} {}").format(
+            sql.Identifier(schema), sql.Identifier(table), sql.SQL(", ").join(parts)
+        )
+    )
+    LOGGER.info("widened columns of %s.%s: %s", schema, table, dict(changes))
 
 
-def _warn_on_type_changes(
-    schema: str, table: str, columns: Sequence[tuple[str, str]], existing: dict[str, str]
+def _widen_to_schema(
+    cur: Any, schema: str, table: str, columns: Sequence[tuple[str, str]], existing: dict[str, str]
 ) -> None:
+    changes = []
     for name, kind in columns:
-        have = existing[name]
-        if have != _CATALOG_SPELLING.get(kind, kind):
-            LOGGER.warning(
-                "column %s.%s.%s is %s but the schema now asks for %s; it keeps its type "
-                "(widening comes later)",
+        wider = types.widened(existing[name], kind)
+        if wider != existing[name]:
+            changes.append((name, wider))
+        elif wider != types.catalog(kind):
+            LOGGER.info(
+                "column %s.%s.%s stays %s (the schema now asks for %s; never narrowed)",
                 schema,
                 table,
                 name,
-                have,
+                existing[name],
                 kind,
             )
+    widen_columns(cur, schema, table, changes)
+    existing.update(changes)

@@ -68,3 +68,36 @@ def _branches(schema: Any) -> list[tuple[str, str | None]]:
     if unknown:
         raise DataError(f"unknown JSON Schema type {unknown[0]!r}")
     return [(kind, schema.get("format")) for kind in kinds]
+
+
+def value_kinds(schema: Mapping[str, Any]) -> frozenset[str] | None:
+    """The non-null JSON types a property allows, or None when it allows any value."""
+    kinds = {kind for kind, _ in _branches(schema) if kind != "null"}
+    if not kinds or "any" in kinds:
+        return None
+    return frozenset(kinds)
+
+
+CATALOG_SPELLING = {"timestamptz": "timestamp with time zone", "time": "time without time zone"}
+_NUMERIC_FAMILY = {"smallint", "integer", "bigint", "numeric"}
+
+
+def catalog(kind: str) -> str:
+    """A type as ``format_type`` spells it."""
+    return CATALOG_SPELLING.get(kind, kind)
+
+
+def widened(existing: str, wanted: str) -> str:
+    """The narrowest column type holding every value of both types, unchanged.
+
+    jsonb holds everything (a text value becomes a JSON string), numeric holds every integer,
+    text holds every scalar's text form; a column is never narrowed.
+    """
+    existing, wanted = catalog(existing), catalog(wanted)
+    if existing == wanted:
+        return existing
+    if "jsonb" in (existing, wanted):
+        return "jsonb"
+    if existing in _NUMERIC_FAMILY and wanted in _NUMERIC_FAMILY:
+        return "numeric"
+    return "text"

@@ -32,6 +32,11 @@ def test_about_json_lists_capabilities_and_settings() -> None:
         "dbname",
         "default_target_schema",
         "batch_size_rows",
+        "batch_size_bytes",
+        "validate_records",
+        "hard_delete",
+        "state_table",
+        "state_id",
         "add_metadata_columns",
     ]
     assert settings["password"]["secret"] is True

@@ -202,4 +202,13 @@ def test_other_message_types_are_ignored(run_target: RunTarget, db, db_schema: s
     assert result.returncode == 0, result.stderr
     assert select(db, f'SELECT id FROM "{db_schema}".orders') == [(1,)]
     assert state_lines(result.stdout) == [{"done": True}]
-    assert "ACTIVATE_VERSION is not implemented yet" in result.stderr
+    assert "activated version 1; 0 older row(s) marked deleted" in result.stderr
+
+
+def test_a_property_named_like_a_metadata_column_fills_it(
+    run_target: RunTarget, db, db_schema: str
+) -> None:
+    result = run_target(DATA / "sdc_property.singer")
+    assert result.returncode == 0, result.stderr
+    rows = select(db, f'SELECT id, _sdc_deleted_at FROM "{db_schema}".acct ORDER BY id')
+    assert rows == [("a", None), ("b", dt.datetime(2024, 1, 1, tzinfo=UTC))]

@@ -47,3 +47,32 @@ def test_every_state_is_echoed_in_order(run_target: RunTarget) -> None:
     result = run_target(DATA / "upserts.singer", batch_size_rows=1)
     assert result.returncode == 0, result.stderr
     assert state_lines(result.stdout) == [{"step": 1}, {"step": 2}]
+
+
+def test_stored_keys_arriving_again_are_merged(
+    run_target: RunTarget, db, db_schema: str, tmp_path
+) -> None:
+    schema = (
+        '{"type": "SCHEMA", "stream": "kv", "key_properties": ["k"], "schema": {"type": '
+        '"object", "properties": {"k": {"type": "integer"}, "v": {"type": "string"}}}}'
+    )
+    first, second = tmp_path / "first.singer", tmp_path / "second.singer"
+    rows = [
+        f'{{"type": "RECORD", "stream": "kv", "record": {{"k": {k}, "v": "old{k}"}}}}'
+        for k in (1, 2)
+    ]
+    first.write_text("\n".join([schema, *rows]) + "\n")
+    again = [
+        f'{{"type": "RECORD", "stream": "kv", "record": {{"k": {k}, "v": "new{k}"}}}}'
+        for k in (2, 3)
+    ]
+    second.write_text("\n".join([schema, *again]) + "\n")
+    assert run_target(first).returncode == 0  # new keys: a plain COPY
+    result = run_target(second)  # key 2 is stored: the COPY is undone and the batch merged
+    assert result.returncode == 0, result.stderr
+    assert "stored keys arrive again; merging from now on" in result.stderr
+    assert select(db, f'SELECT k, v FROM "{db_schema}".kv ORDER BY k') == [
+        (1, "old1"),
+        (2, "new2"),
+        (3, "new3"),
+    ]

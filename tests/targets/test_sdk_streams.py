@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.resources
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from target_postgres import types
 from target_postgres.identifiers import conform
 from tests.targets.conftest import RunTarget, select, state_lines
 
@@ -23,32 +26,70 @@ STRUCTURAL_FAILURES = {
     "record_missing_key_property": "line 2: RECORD for stream 'test_record_missing_key_property' "
     "has no value for key property 'id'",
 }
-# encoded_string_data.singer sends U+0000 in a string, which PostgreSQL text and jsonb cannot
-# store. Until the rejects table exists the load stops there, naming the line, with the ten rows
-# before it committed.
-NUL_FAILURE = "line 12: RECORD for stream 'test_strings' holds a NUL character"
 
 
-def expected_counts(path: Path, until_line: int | None = None) -> dict[str, int]:
-    """Rows per table: distinct keys for keyed streams, every record for the others."""
-    keys: dict[str, list[str]] = {}
-    seen: dict[str, set] = {}
-    appended: dict[str, int] = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if until_line is not None and number >= until_line:
-            break
-        message = json.loads(line)
-        stream = message.get("stream")
-        if message["type"] == "SCHEMA":
-            keys[stream] = message.get("key_properties") or []
-        elif message["type"] == "RECORD" and keys[stream]:
-            seen.setdefault(stream, set()).add(tuple(message["record"][k] for k in keys[stream]))
-        elif message["type"] == "RECORD":
-            appended[stream] = appended.get(stream, 0) + 1
-    counts = {conform(stream): 0 for stream in keys}
-    counts.update({conform(stream): len(values) for stream, values in seen.items()})
-    counts.update({conform(stream): count for stream, count in appended.items()})
-    return counts
+class Oracle:
+    """What the tables must hold after a file: per stream the columns (with types) and rows."""
+
+    def __init__(self, path: Path) -> None:
+        self.keys: dict[str, list[str]] = {}
+        self.types: dict[str, dict[str, str]] = {}
+        self.rows: dict[str, dict] = {}
+        for line in path.read_text().splitlines():
+            message = json.loads(line)
+            stream = message.get("stream")
+            if message["type"] == "SCHEMA":
+                self._schema(stream, message)
+            elif message["type"] == "RECORD":
+                record = strip_nul(message["record"])
+                rows = self.rows[stream]
+                keys = self.keys[stream]
+                rows[tuple(record[k] for k in keys) if keys else len(rows)] = record
+
+    def _schema(self, stream: str, message: dict) -> None:
+        self.keys[stream] = message.get("key_properties") or []
+        self.rows.setdefault(stream, {})
+        known = self.types.setdefault(stream, {})
+        for prop, schema in message["schema"]["properties"].items():
+            kind = types.catalog(types.column_type(schema))
+            known[prop] = types.widened(known[prop], kind) if prop in known else kind
+
+
+def strip_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {strip_nul(k): strip_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_nul(v) for v in value]
+    return value
+
+
+def expected_value(kind: str, value):
+    """A JSON value as psycopg2 returns it from a column of type ``kind``."""
+    if value is None or kind == "jsonb":
+        return value
+    if kind == "numeric":
+        return Decimal(str(value))
+    if kind == "timestamp with time zone":
+        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+    if kind == "date":
+        return dt.date.fromisoformat(value)
+    if kind == "text" and not isinstance(value, str):
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
+def actual_types(db, schema: str, table: str) -> dict[str, str]:
+    return dict(
+        select(
+            db,
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s AND column_name NOT LIKE '\\_sdc%%'",
+            schema,
+            table,
+        )
+    )
 
 
 def last_state(path: Path) -> list:
@@ -64,13 +105,24 @@ def test_sdk_target_stream(run_target: RunTarget, db, db_schema: str, path: Path
         assert result.returncode == 65
         assert STRUCTURAL_FAILURES[path.stem] in result.stderr
         return
+    assert result.returncode == 0, result.stderr
+    assert state_lines(result.stdout)[-1:] == last_state(path)
+    oracle = Oracle(path)
+    for stream, kinds in oracle.types.items():
+        table = conform(stream)
+        columns = {prop: conform(prop) for prop in kinds}
+        assert actual_types(db, db_schema, table) == {
+            columns[prop]: kind for prop, kind in kinds.items()
+        }, stream
+        names = ", ".join(f'"{column}"' for column in columns.values())
+        order = ", ".join(f'"{columns[key]}"' for key in oracle.keys[stream]) or "_sdc_sequence"
+        rows = select(db, f'SELECT {names} FROM "{db_schema}"."{table}" ORDER BY {order}')
+        expected = [
+            tuple(expected_value(kinds[prop], record.get(prop)) for prop in kinds)
+            for _, record in sorted(oracle.rows[stream].items(), key=lambda item: item[0])
+        ]
+        assert rows == expected, stream
     if path.stem == "encoded_string_data":
-        assert result.returncode == 65
-        assert NUL_FAILURE in result.stderr
-        expected = expected_counts(path, until_line=12)
-    else:
-        assert result.returncode == 0, result.stderr
-        expected = expected_counts(path)
-        assert state_lines(result.stdout)[-1:] == last_state(path)
-    for table, count in expected.items():
-        assert select(db, f'SELECT count(*) FROM "{db_schema}"."{table}"') == [(count,)], table
+        reasons = select(db, f'SELECT line, reason FROM "{db_schema}"._bizops_rejects')
+        assert [line for line, _ in reasons] == [12, 24, 31]  # the lines holding a NUL
+        assert all(reason.startswith("NUL character(s) removed") for _, reason in reasons)

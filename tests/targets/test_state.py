@@ -129,3 +129,55 @@ def _count(db, schema: str) -> int:
     if rows == [(0,)]:
         return 0
     return select(db, f'SELECT count(*) FROM "{schema}".orders')[0][0]
+
+
+def test_state_table_holds_the_state_of_the_committed_data(
+    run_target: RunTarget, db, db_schema: str
+) -> None:
+    result = run_target(DATA / "interleaved.singer", state_table="pipeline_state", state_id="p1")
+    assert result.returncode == 0, result.stderr
+    assert state_lines(result.stdout) == [{"a": 1, "b": 1}, {"a": 2, "b": 3}]
+    rows = select(
+        db,
+        f'SELECT state_id, state, updated_at IS NOT NULL FROM "{db_schema}".pipeline_state',
+    )
+    assert rows == [("p1", {"a": 2, "b": 3}, True)]
+
+
+def test_state_table_commits_data_only_with_a_state(
+    make_config, db, db_schema: str, tmp_path: Path
+) -> None:
+    lines = (DATA / "batch_boundary.singer").read_text().splitlines()
+    config = make_config(batch_size_rows=2, state_table=f"{db_schema}.st", state_id="x")
+    with (tmp_path / "stderr.log").open("wb") as stderr:
+        target = PipedTarget(config, stderr)
+        target.send(lines[:3])  # SCHEMA and two records: the batch is full, but no STATE yet
+        time.sleep(0.5)
+        assert _count(db, db_schema) == 0
+        target.send(lines[3:])
+        assert target.close() == 0
+    assert target.next_state() == {"step": "last"}
+    assert select(db, f'SELECT state FROM "{db_schema}".st') == [({"step": "last"},)]
+    assert _count(db, db_schema) == 2
+
+
+def test_interleaved_streams_and_an_empty_stream(run_target: RunTarget, db, db_schema: str) -> None:
+    result = run_target(DATA / "interleaved.singer")
+    assert result.returncode == 0, result.stderr
+    assert select(db, f'SELECT id, v FROM "{db_schema}".a ORDER BY id') == [(1, "a2"), (2, "a3")]
+    assert select(db, f'SELECT v FROM "{db_schema}".b ORDER BY v') == [("b1",), ("b2",), ("b2",)]
+    assert select(db, f'SELECT count(*) FROM "{db_schema}".empty') == [(0,)]
+
+
+def test_sigterm_commits_what_was_read_and_writes_its_state(
+    make_config, db, db_schema: str, tmp_path: Path
+) -> None:
+    lines = (DATA / "state_steps.singer").read_text().splitlines()
+    with (tmp_path / "stderr.log").open("wb") as stderr:
+        target = PipedTarget(make_config(), stderr)
+        target.send(lines[:3])  # two SCHEMAs and one record, no STATE yet
+        time.sleep(0.5)
+        target.proc.terminate()
+        assert target.proc.wait(timeout=TIMEOUT) == 6
+    assert select(db, f'SELECT id FROM "{db_schema}".orders') == [(1,)]
+    assert "stopped by SIGTERM" in (tmp_path / "stderr.log").read_text()

@@ -1,0 +1,195 @@
+"""A stream's plan (columns, keys, encoders) and its batch of records encoded as COPY CSV rows."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from target_postgres import encode
+from target_postgres.meta import Reject
+from target_postgres.reader import Message
+
+BATCHED_AT = "_sdc_batched_at"
+ORDINAL = "_bizops_ordinal"  # arrival order of a row in the staging table; newest wins
+# Metadata written with each row, in this order; _sdc_batched_at is added at write time.
+ROW_METADATA = (
+    ("_sdc_extracted_at", "timestamptz"),
+    ("_sdc_received_at", "timestamptz"),
+    ("_sdc_deleted_at", "timestamptz"),
+    ("_sdc_sequence", "bigint"),
+    ("_sdc_table_version", "bigint"),
+)
+METADATA_TYPES = dict(ROW_METADATA) | {BATCHED_AT: "timestamptz"}
+Validator = Callable[[Mapping[str, Any]], str | None]  # the reason a record misfits, or None
+
+
+@dataclasses.dataclass
+class Column:
+    """One schema property and the column holding it (``type`` as the catalog spells it)."""
+
+    prop: str
+    name: str
+    type: str
+    kinds: frozenset[str] | None  # JSON types the schema allows; None: any value
+
+
+@dataclasses.dataclass
+class StreamPlan:
+    """How one stream's records become rows of one table.
+
+    Attributes:
+        stream: the Singer stream name.
+        schema: the target schema.
+        table: the table name.
+        columns: one per schema property, in schema order.
+        key_properties: the stream's key properties; empty for an append-only stream.
+        keys: the primary-key columns, one per key property.
+        metadata: the ``_sdc_*`` columns written (``ROW_METADATA`` order, then
+            ``_sdc_batched_at``); empty when metadata columns are off.
+        check_types: whether values are checked against the schema's JSON types.
+        validator: a full JSON Schema check per record (``validate_records: strict``), or None.
+    """
+
+    stream: str
+    schema: str
+    table: str
+    columns: list[Column]
+    key_properties: tuple[str, ...]
+    keys: tuple[str, ...]
+    metadata: tuple[str, ...]
+    check_types: bool = True
+    validator: Validator | None = None
+    direct: bool = True  # keyed batches without repeated keys try a plain COPY first
+
+    def row_columns(self) -> list[str]:
+        """The columns of a CSV row, in order (without the ordinal and ``_sdc_batched_at``)."""
+        written = [name for name, _ in ROW_METADATA if name in self.metadata]
+        return [column.name for column in self.columns] + written
+
+
+class Batch:
+    """Records of one stream waiting for the writer, already encoded as COPY CSV rows."""
+
+    def __init__(self, plan: StreamPlan) -> None:
+        self.plan = plan
+        self.rows: list[str] = []
+        self.lines: list[int] = []
+        self.raws: list[bytes] = []
+        self.rejects: list[Reject] = []
+        self.widen: set[str] = set()  # bigint columns that must become numeric first
+        self.nbytes = 0
+        self.first_line: int | None = None  # oldest record (loaded or rejected) of the batch
+        self.duplicates = False  # whether a key occurs twice in the batch
+        self._seen: set[Any] = set()
+        self._encoders = self._make_encoders()
+        self._metadata = bool(plan.metadata)
+        # a property may itself be a metadata column (_sdc_deleted_at): then it is not repeated
+        self._keep = [name in plan.metadata for name, _ in ROW_METADATA]
+        self._all_metadata = all(self._keep)
+        self._keyed = bool(plan.keys)
+        self._tick = 0
+        self._now = ""
+
+    def _make_encoders(self) -> list[tuple[str, encode.Encoder]]:
+        encoders = []
+        for column in self.plan.columns:
+            encoder = encode.encoder_for(column.type)
+            if self.plan.check_types:
+                encoder = encode.checked(encoder, column.kinds)
+            encoders.append((column.prop, encoder))
+        return encoders
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __bool__(self) -> bool:
+        return self.first_line is not None
+
+    def add(self, record: dict[str, Any], message: Message) -> None:
+        """Encode one record of the RECORD ``message``, or keep it aside as a reject."""
+        if self.first_line is None:
+            self.first_line = message.line
+        if b"\\u0000" in message.raw and encode.holds_nul(record):
+            record = encode.strip_nul(record)
+            self._reject(message, "NUL character(s) removed: PostgreSQL cannot store U+0000", True)
+        reason = self.plan.validator(record) if self.plan.validator else None
+        try:
+            fields = [encoder(record.get(prop)) for prop, encoder in self._encoders]
+        except encode.Misfit:
+            reason = reason or self._misfit(record)
+        except encode.NeedsNumeric:
+            fields = self._widened(record)
+        if reason is not None:
+            self._reject(message, reason, False)
+            return
+        if self._metadata:
+            fields.extend(self._metadata_fields(record, message.body))
+        if self._keyed and not self.duplicates:
+            self._note_key(record)
+        row = ",".join(fields)
+        self.raws.append(message.raw)
+        self.lines.append(message.line)
+        self.rows.append(row)  # last: an interrupted add leaves no row behind
+        self.nbytes += len(row) + len(message.raw)
+
+    def _note_key(self, record: Mapping[str, Any]) -> None:
+        keys = self.plan.key_properties
+        key = record[keys[0]] if len(keys) == 1 else tuple(record[k] for k in keys)
+        try:
+            if key in self._seen:
+                self.duplicates = True
+                self._seen.clear()
+            else:
+                self._seen.add(key)
+        except TypeError:  # an object or array as key value: let the merge sort it out
+            self.duplicates = True
+
+    def _metadata_fields(self, record: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:
+        tick = time.time_ns()
+        if tick // 1_000_000 != self._tick:
+            self._tick = tick // 1_000_000
+            self._now = '"' + datetime.fromtimestamp(self._tick / 1000, UTC).isoformat() + '"'
+        values = [
+            encode.scalar(body.get("time_extracted")),
+            self._now,
+            encode.scalar(record.get("_sdc_deleted_at")),
+            str(tick),
+            encode.integer(body.get("version")),
+        ]
+        if self._all_metadata:
+            return values
+        return [value for value, keep in zip(values, self._keep, strict=True) if keep]
+
+    def _misfit(self, record: Mapping[str, Any]) -> str:
+        for prop, encoder in self._encoders:
+            try:
+                encoder(record.get(prop))
+            except encode.Misfit as exc:
+                return f"property {prop!r}: {exc}"
+            except encode.NeedsNumeric:
+                continue
+        return "a value does not fit its schema"
+
+    def _widened(self, record: Mapping[str, Any]) -> list[str]:
+        """Encode a record holding an integer beyond 64 bits; its columns are widened."""
+        fields = []
+        for index, (prop, encoder) in enumerate(self._encoders):
+            try:
+                fields.append(encoder(record.get(prop)))
+            except encode.NeedsNumeric as exc:
+                column = self.plan.columns[index]
+                column.type = "numeric"  # later batches of the plan encode for numeric
+                self.widen.add(column.name)
+                numeric = encode.scalar
+                if self.plan.check_types:
+                    numeric = encode.checked(numeric, column.kinds)
+                self._encoders[index] = (prop, numeric)
+                fields.append(str(exc))
+        return fields
+
+    def _reject(self, message: Message, reason: str, loaded: bool) -> None:
+        self.rejects.append((self.plan.stream, message.line, message.raw, reason, loaded))
+        self.nbytes += len(message.raw)

@@ -1,0 +1,132 @@
+"""Turns a SCHEMA message into a stream plan: identifiers, table DDL, column types, validation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import jsonschema
+
+from bizops_core.errors import DataError
+from target_postgres import table, types
+from target_postgres.batch import METADATA_TYPES, ORDINAL, Column, StreamPlan, Validator
+from target_postgres.config import TargetConfig
+from target_postgres.meta import IdentifierMap
+from target_postgres.reader import Message
+
+LOGGER = logging.getLogger("target_postgres.planner")
+
+
+class Planner:
+    """Plans streams on the load connection (only while the writer is idle)."""
+
+    def __init__(self, config: TargetConfig, conn: Any) -> None:
+        self.config = config
+        self.conn = conn
+        with conn.cursor() as cur:
+            self.identifiers = IdentifierMap(cur, config.default_target_schema)
+        conn.commit()
+
+    def plan(
+        self, line: int, stream: str, properties: dict[str, Any], keys: list[str]
+    ) -> StreamPlan:
+        """Create or extend the stream's table and return its plan (committed).
+
+        Raises:
+            DataError: naming the line, when the schema is invalid or changes the table's key.
+        """
+        try:
+            with self.conn.cursor() as cur:
+                plan = self._plan(cur, stream, properties, keys)
+        except DataError as exc:
+            self.conn.rollback()
+            raise DataError(f"line {line}: SCHEMA for stream {stream!r}: {exc}") from exc
+        self.conn.commit()
+        return plan
+
+    def _plan(
+        self, cur: Any, stream: str, properties: dict[str, Any], keys: list[str]
+    ) -> StreamPlan:
+        wanted_types = {prop: types.column_type(schema) for prop, schema in properties.items()}
+        metadata = list(METADATA_TYPES) if self.config.add_metadata_columns else []
+        metadata = [name for name in metadata if name not in properties]
+        schema = self.config.default_target_schema
+        table_name = self.identifiers.table(cur, stream)
+        names = self.identifiers.columns(cur, stream, properties, [*metadata, ORDINAL])
+        wanted = [(names[prop], wanted_types[prop]) for prop in properties]
+        wanted += [(name, METADATA_TYPES[name]) for name in metadata]
+        key_columns = tuple(names[key] for key in keys)
+        actual = table.sync_table(cur, schema, table_name, wanted, key_columns)
+        columns = [
+            Column(prop, names[prop], actual[names[prop]], types.value_kinds(properties[prop]))
+            for prop in properties
+        ]
+        mode = self.config.validate_records
+        return StreamPlan(
+            stream,
+            schema,
+            table_name,
+            columns,
+            tuple(keys),
+            key_columns,
+            tuple(metadata),
+            check_types=mode != "off",
+            validator=_strict_validator(properties) if mode == "strict" else None,
+        )
+
+
+def _is_number(checker: Any, value: Any) -> bool:
+    return isinstance(value, Decimal) or _DRAFT7_TYPES.is_type(value, "number")
+
+
+def _is_integer(checker: Any, value: Any) -> bool:
+    if isinstance(value, Decimal):
+        return value == value.to_integral_value()
+    return _DRAFT7_TYPES.is_type(value, "integer")
+
+
+# The reader returns Decimal for numbers a double cannot hold exactly; they are numbers too.
+_DRAFT7_TYPES = jsonschema.Draft7Validator.TYPE_CHECKER
+_DECIMAL_AWARE = jsonschema.validators.extend(
+    jsonschema.Draft7Validator,
+    type_checker=_DRAFT7_TYPES.redefine_many({"number": _is_number, "integer": _is_integer}),
+)
+
+
+def _strict_validator(properties: dict[str, Any]) -> Validator:
+    """A full JSON Schema check of a record (with format checks), as a reason or None."""
+    schema = {"type": "object", "properties": properties}
+    validator = _DECIMAL_AWARE(schema, format_checker=jsonschema.FormatChecker())
+
+    def validate(record: Mapping[str, Any]) -> str | None:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(record))
+        if error is None:
+            return None
+        where = "/".join(str(part) for part in error.absolute_path) or "record"
+        return f"{where}: {error.message}"
+
+    return validate
+
+
+def parse_schema(message: Message) -> tuple[str, dict[str, Any], list[str]]:
+    """The stream name, properties and key properties of a SCHEMA message, checked."""
+    body, line = message.body, message.line
+    stream = body.get("stream")
+    if not isinstance(stream, str) or not stream:
+        raise DataError(f"line {line}: SCHEMA without a 'stream' name")
+    schema = body.get("schema")
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        raise DataError(f"line {line}: SCHEMA for stream {stream!r} has no 'properties' object")
+    keys = body.get("key_properties") or []
+    if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
+        raise DataError(f"line {line}: SCHEMA for stream {stream!r}: bad 'key_properties'")
+    missing = [key for key in keys if key not in properties]
+    if missing:
+        raise DataError(
+            f"line {line}: SCHEMA for stream {stream!r}: key property {missing[0]!r} "
+            "is not among its properties"
+        )
+    return stream, properties, keys
