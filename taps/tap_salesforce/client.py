@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from bizops_core import polling
 from bizops_core.errors import DataError, FatalError, RetriableError
 from bizops_core.http import HttpClient, RetryPolicy
 from bizops_core.redact import Redactor
@@ -105,7 +106,7 @@ class SalesforceClient:
         return self._bulk_pages(job_id)
 
     def _wait_for(self, job_id: str) -> None:
-        started = time.monotonic()
+        started, delays = time.monotonic(), polling.waits(self._config.poll_interval)
         while True:
             job = self._json("GET", f"jobs/query/{job_id}")
             state = job.get("state")
@@ -122,7 +123,7 @@ class SalesforceClient:
                     f"Salesforce Bulk job {job_id} still {state} after {waited:.0f} s "
                     f"(job_timeout is {self._config.job_timeout:g} s)"
                 )
-            time.sleep(self._config.poll_interval)
+            time.sleep(next(delays))
 
     def _bulk_pages(self, job_id: str) -> Rows:
         locator: str | None = None

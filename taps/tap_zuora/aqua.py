@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bizops_core import polling
 from bizops_core.errors import FatalError, RetriableError
 from tap_zuora.client import ZuoraClient
 from tap_zuora.describe import ZuoraObject
@@ -85,6 +86,7 @@ def aqua_export(
 
 def _wait(client: ZuoraClient, job_id: str) -> dict[str, Any]:
     config, started = client.config, time.monotonic()
+    delays = polling.waits(config.poll_interval)
     while True:
         job = client.json(client.call("GET", f"v1/batch-query/jobs/{job_id}"))
         status = str(job.get("status", "")).lower()
@@ -101,4 +103,4 @@ def _wait(client: ZuoraClient, job_id: str) -> dict[str, Any]:
                 f"(job_timeout is {config.job_timeout:g} s)"
             )
         LOGGER.debug("AQuA job %s is %s", job_id, status)
-        time.sleep(config.poll_interval)
+        time.sleep(next(delays))

@@ -13,6 +13,7 @@ from typing import Any
 import requests
 import urllib3
 
+from bizops_core import polling
 from bizops_core.errors import DataError, FatalError, RetriableError
 from bizops_core.http import HttpClient, RetryPolicy
 from bizops_core.redact import Redactor
@@ -95,7 +96,7 @@ class ZuoraClient:
         return job_id
 
     def _wait_for(self, job_id: str) -> str:
-        started = time.monotonic()
+        started, delays = time.monotonic(), polling.waits(self._config.poll_interval)
         while True:
             job = self._json(self._call("GET", f"v1/object/export/{job_id}"))
             status = job.get("Status")
@@ -115,7 +116,7 @@ class ZuoraClient:
                     f"(job_timeout is {self._config.job_timeout:g} s)"
                 )
             LOGGER.debug("export %s is %s", job_id, status)
-            time.sleep(self._config.poll_interval)
+            time.sleep(next(delays))
 
     def download(self, path: str, object_name: str) -> Iterator[dict[str, str]]:
         """Stream the CSV file at ``path`` as ``{field: cell text}`` rows.

@@ -74,7 +74,8 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         "poll_interval",
         th.NumberType,
         default=10,
-        description="Seconds between two status checks of an export job.",
+        description="Longest wait in seconds between two status checks of an export job "
+        "(checks start 0.5 s apart and double up to this).",
     ),
     th.Property(
         "job_timeout",
