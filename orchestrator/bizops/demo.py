@@ -52,28 +52,38 @@ class DemoReport:
     notes: list[str] = field(default_factory=list)
 
     def render(self) -> str:
-        """A human summary: per-run loads, the mutation, and per-table row counts."""
-        lines = [f"BizOps demo (project: {self.project_dir})", ""]
-        for label, result in zip(("first run", "second run"), self.runs, strict=False):
-            total = sum(result.record_counts.values())
-            lines.append(f"{label}: {result.status} in {result.seconds:.1f}s, {total} records")
-            for stream, count in sorted(result.record_counts.items()):
-                lines.append(f"    {stream:<16} {count:>7}")
-        synced = set(self.runs[0].record_counts) if self.runs else set()
-        changed = {
-            obj: len(set(ids["created"]) | set(ids["updated"]))
-            for obj, ids in self.mutation.items()
-            if obj in synced
-        }
-        lines.append("")
-        lines.append(
-            "the world changed between the runs (records created or updated): "
-            + ", ".join(f"{obj}={n}" for obj, n in sorted(changed.items()))
-        )
-        lines += ["", f"rows in the warehouse (schema {TARGET_SCHEMA}):"]
-        for table, count in sorted(self.table_counts.items()):
-            lines.append(f"    {table:<16} {count:>7}")
-        lines += ["", f"explore it:  psql '{self.database_url}'", *self.notes]
+        """A human summary: one row per stream with both runs, the world's changes between
+        them, and the rows now in the warehouse."""
+        first, second = self.runs
+        streams = sorted(set(first.record_counts) | set(second.record_counts))
+        width = max([len(s) for s in streams] + [len("stream")])
+        header = f"    {'stream':<{width}} {'run 1':>7} {'changed':>8} {'run 2':>7} {'rows':>7}"
+        lines = [
+            f"BizOps demo (project: {self.project_dir})",
+            "",
+            f"run 1: {first.status} in {first.seconds:.1f}s, "
+            f"{sum(first.record_counts.values())} records",
+            "then the sandbox world changed (records created or updated), and",
+            f"run 2: {second.status} in {second.seconds:.1f}s, "
+            f"{sum(second.record_counts.values())} records (only the changes):",
+            "",
+            header,
+        ]
+        for stream in streams:
+            ids = self.mutation.get(stream, {"created": [], "updated": []})
+            changed = len(set(ids["created"]) | set(ids["updated"]))
+            lines.append(
+                f"    {stream:<{width}} {first.record_counts.get(stream, 0):>7} {changed:>8} "
+                f"{second.record_counts.get(stream, 0):>7} "
+                f"{self.table_counts.get(stream.lower(), 0):>7}"
+            )
+        rejected = self.table_counts.get("_bizops_rejects", 0)
+        lines += [
+            "",
+            f"rows: now in the warehouse (schema {TARGET_SCHEMA}); rejected records: {rejected}",
+            f"explore it:  psql '{self.database_url}'",
+            *self.notes,
+        ]
         return "\n".join(lines)
 
 
