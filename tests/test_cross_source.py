@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import psycopg2
 import pytest
+import yaml
 
 from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import RunningServer, serve
@@ -18,7 +20,7 @@ from bizops_sandbox.world import World
 from bizops_sandbox.zuora import create_app as zuora_app
 from tests.taps import salesforce_support, zuora_support
 
-TARGET = str(Path(salesforce_support.TAP).with_name("target-postgres"))
+BIZOPS = str(Path(sys.executable).parent / "bizops")
 
 
 @pytest.fixture
@@ -45,30 +47,51 @@ def second_schema(warehouse_url: str) -> Iterator[str]:
     conn.close()
 
 
-def load(tmp: Path, tap: str, tap_config: dict[str, Any], url: str, schema: str) -> None:
-    """Run ``tap | target-postgres`` over an OS pipe into ``schema``; both must exit 0."""
-    (tmp / f"{schema}-tap.json").write_text(json.dumps(tap_config), encoding="utf-8")
-    target_config = {"database_url": url, "default_target_schema": schema}
-    (tmp / f"{schema}-target.json").write_text(json.dumps(target_config), encoding="utf-8")
-    producer = subprocess.Popen([tap, "--config", str(tmp / f"{schema}-tap.json")],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-    consumer = subprocess.run([TARGET, "--config", str(tmp / f"{schema}-target.json")],
-                              stdin=producer.stdout, capture_output=True, timeout=300)  # fmt: skip
-    assert producer.stdout is not None
-    producer.stdout.close()
-    _, tap_err = producer.communicate(timeout=300)
-    assert producer.returncode == 0, tap_err.decode()
-    assert consumer.returncode == 0, consumer.stderr.decode()
+def with_secret_reference(config: dict[str, Any], variable: str) -> dict[str, Any]:
+    """The tap config as bizops.yml must hold it: the secret as an ``${ENV}`` reference."""
+    return {**config, "client_secret": "${" + variable + "}"}
+
+
+def write_project(folder: Path, zuora_url: str, salesforce_url: str, schemas: tuple[str, str]):
+    """A project with both pipelines, each into its own schema."""
+    zuora = zuora_support.tap_config(zuora_url, objects=["Account"])
+    salesforce = salesforce_support.tap_config(
+        salesforce_url, "BULK2", objects=["Account", "Contact"]
+    )
+    project = {
+        "version": 1,
+        "taps": {
+            "tap-zuora": {"config": with_secret_reference(zuora, "X_ZUORA_SECRET")},
+            "tap-salesforce": {"config": with_secret_reference(salesforce, "X_SF_SECRET")},
+        },
+        "targets": {"target-postgres": {}},
+        "pipelines": [
+            {"name": f"{schemas[0]}-zuora", "tap": "tap-zuora", "target": "target-postgres",
+             "target_config": {"default_target_schema": schemas[0]}},
+            {"name": f"{schemas[1]}-sf", "tap": "tap-salesforce", "target": "target-postgres",
+             "target_config": {"default_target_schema": schemas[1]}},
+        ],
+    }  # fmt: skip
+    (folder / "bizops.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
+    env = {
+        **os.environ,
+        "X_ZUORA_SECRET": zuora_support.SECRET,
+        "X_SF_SECRET": salesforce_support.SECRET,
+    }
+    return env
 
 
 def test_every_zuora_crm_id_matches_a_salesforce_account_id(
     servers, warehouse_url: str, db_schema: str, second_schema: str, db, tmp_path: Path
 ) -> None:
     zuora, salesforce = servers
-    load(tmp_path, salesforce_support.TAP, salesforce_support.tap_config(salesforce.url,
-         "BULK2", objects=["Account", "Contact"]), warehouse_url, second_schema)  # fmt: skip
-    load(tmp_path, zuora_support.TAP_ZUORA, zuora_support.tap_config(zuora.url,
-         objects=["Account"]), warehouse_url, db_schema)  # fmt: skip
+    env = write_project(tmp_path, zuora.url, salesforce.url, (db_schema, second_schema))
+    env["BIZOPS_DATABASE_URL"] = warehouse_url
+    run = subprocess.run(
+        [BIZOPS, "run", "--all", "--project-dir", str(tmp_path), "--log-format", "plain"],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
 
     with db.cursor() as cur:
         cur.execute(f'SELECT count(*), count(crmid) FROM "{db_schema}".account')
