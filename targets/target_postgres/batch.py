@@ -85,6 +85,7 @@ class Batch:
         self.duplicates = False  # whether a key occurs twice in the batch
         self._seen: set[Any] = set()
         self._encoders = self._make_encoders()
+        self._encode_row = self._make_row_encoder()
         self._metadata = bool(plan.metadata)
         # a property may itself be a metadata column (_sdc_deleted_at): then it is not repeated
         self._keep = [name in plan.metadata for name, _ in ROW_METADATA]
@@ -102,6 +103,13 @@ class Batch:
             encoders.append((column.prop, encoder))
         return encoders
 
+    def _make_row_encoder(self) -> encode.RowEncoder | None:
+        """The plan's generated row encoder; None when there is no column (metadata only)."""
+        if not self.plan.columns:
+            return None
+        columns = tuple((c.prop, c.type, c.kinds) for c in self.plan.columns)
+        return encode.cached_row_encoder(columns, self.plan.check_types)
+
     def __len__(self) -> int:
         return len(self.rows)
 
@@ -117,19 +125,21 @@ class Batch:
             self._reject(message, "NUL character(s) removed: PostgreSQL cannot store U+0000", True)
         reason = self.plan.validator(record) if self.plan.validator else None
         try:
-            fields = [encoder(record.get(prop)) for prop, encoder in self._encoders]
+            row = self._encode_row(record) if self._encode_row else None
         except encode.Misfit:
             reason = reason or self._misfit(record)
         except encode.NeedsNumeric:
-            fields = self._widened(record)
+            row = ",".join(self._widened(record))
         if reason is not None:
             self._reject(message, reason, False)
             return
         if self._metadata:
-            fields.extend(self._metadata_fields(record, message.body))
+            tail = self._metadata_row(record, message.body)
+            row = tail if row is None else row + "," + tail
+        elif row is None:
+            row = ""
         if self._keyed and not self.duplicates:
             self._note_key(record)
-        row = ",".join(fields)
         self.raws.append(message.raw)
         self.lines.append(message.line)
         self.rows.append(row)  # last: an interrupted add leaves no row behind
@@ -147,21 +157,25 @@ class Batch:
         except TypeError:  # an object or array as key value: let the merge sort it out
             self.duplicates = True
 
-    def _metadata_fields(self, record: Mapping[str, Any], body: Mapping[str, Any]) -> list[str]:
+    def _metadata_row(self, record: Mapping[str, Any], body: Mapping[str, Any]) -> str:
+        """The metadata fields of a row, joined; absent values (the usual case) skip encoding."""
         tick = time.time_ns()
         if tick // 1_000_000 != self._tick:
             self._tick = tick // 1_000_000
             self._now = '"' + datetime.fromtimestamp(self._tick / 1000, UTC).isoformat() + '"'
+        extracted = body.get("time_extracted")
+        deleted = record.get("_sdc_deleted_at")
+        version = body.get("version")
         values = [
-            encode.scalar(body.get("time_extracted")),
+            "" if extracted is None else encode.scalar(extracted),
             self._now,
-            encode.scalar(record.get("_sdc_deleted_at")),
+            "" if deleted is None else encode.scalar(deleted),
             str(tick),
-            encode.integer(body.get("version")),
+            "" if version is None else encode.integer(version),
         ]
         if self._all_metadata:
-            return values
-        return [value for value, keep in zip(values, self._keep, strict=True) if keep]
+            return ",".join(values)
+        return ",".join(value for value, keep in zip(values, self._keep, strict=True) if keep)
 
     def _misfit(self, record: Mapping[str, Any]) -> str:
         for prop, encoder in self._encoders:
@@ -187,6 +201,7 @@ class Batch:
                 if self.plan.check_types:
                     numeric = encode.checked(numeric, column.kinds)
                 self._encoders[index] = (prop, numeric)
+                self._encode_row = self._make_row_encoder()
                 fields.append(str(exc))
         return fields
 
