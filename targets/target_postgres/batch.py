@@ -129,13 +129,20 @@ class Batch:
         except encode.Misfit:
             reason = reason or self._misfit(record)
         except encode.NeedsNumeric:
-            row = ",".join(self._widened(record))
+            try:
+                row = ",".join(self._widened(record))
+            except encode.Misfit:  # another property does not fit either
+                reason = reason or self._misfit(record)
+        if reason is None and self._metadata:
+            try:
+                tail = self._metadata_row(record, message.body)
+            except encode.NeedsNumeric as exc:
+                reason = f"the message's version {exc} does not fit _sdc_table_version (bigint)"
+            else:
+                row = tail if row is None else row + "," + tail
         if reason is not None:
             self._reject(message, reason, False)
             return
-        if self._metadata:
-            tail = self._metadata_row(record, message.body)
-            row = tail if row is None else row + "," + tail
         elif row is None:
             row = ""
         if self._keyed and not self.duplicates:

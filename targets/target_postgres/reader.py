@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 import orjson
@@ -88,9 +88,12 @@ def encode(value: Any) -> str:
 def _decode_exact(line: bytes) -> Any:
     """The standard library decoder with ``Decimal`` numbers; NaN/Infinity and lone surrogates
     (which orjson also refuses) are rejected."""
-    value = json.loads(
-        line, parse_float=Decimal, parse_int=_parse_int, parse_constant=_refuse_constant
-    )
+    try:
+        value = json.loads(
+            line, parse_float=Decimal, parse_int=_parse_int, parse_constant=_refuse_constant
+        )
+    except InvalidOperation as exc:  # an exponent beyond what Decimal (and PostgreSQL) can hold
+        raise ValueError("a number's exponent is out of range") from exc
     if _SURROGATE_ESCAPE.search(line):
         try:
             json.dumps(value, ensure_ascii=False, default=str).encode("utf-8")

@@ -73,3 +73,22 @@ def test_strict_validation_checks_formats(run_target: RunTarget, db, db_schema: 
     assert [row[1] for row in rejects] == [4, 6, 7, 8]
     assert rejects[0][3] == "qty: 'lots' is not of type 'null', 'integer'"
     assert rejects[1][3].endswith('timestamp with time zone: "yesterday-ish"')
+
+
+def test_edge_numbers_are_rejected_or_named_never_crash(
+    run_target: RunTarget, db, db_schema: str
+) -> None:
+    result = run_target(DATA / "edge_numbers.singer")
+    assert result.returncode == 65
+    assert "line 6" in result.stderr
+    assert "a number's exponent is out of range" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert select(db, f'SELECT id, n, m FROM "{db_schema}".edges ORDER BY id') == [
+        (1, Decimal(1), 2)
+    ]
+    reasons = [(line, reason) for _, line, _, reason, _ in select(db, REJECTS.format(db_schema))]
+    assert reasons == [
+        (3, "property 'm': expected integer, got string \"lots\""),
+        (4, "the message's version 18446744073709551616 does not fit _sdc_table_version (bigint)"),
+    ]
+    assert state_lines(result.stdout) == [{"done": 1}]
