@@ -55,6 +55,13 @@ class SalesforceStream(Stream):
         self._settings = tap.settings
         self._sync_start = tap.sync_started_at
         self._run = tap.run_status
+        self.held_bookmark: Any = NOT_HELD
+
+    def hold_bookmark(self, context: Context | None) -> None:
+        """Remember the bookmark from before the group about to be emitted: the SDK advances it
+        with the group's first record, so a state written part-way through the group (on
+        SIGTERM) must fall back to this value, or the group's other rows would be skipped."""
+        self.held_bookmark = self.get_context_state(context).get("replication_key_value")
 
     def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
         """Typed records, stopping cleanly on a quota stop and skipping a denied object."""
@@ -65,7 +72,9 @@ class SalesforceStream(Stream):
             return
         try:
             for group in complete_groups(self._rows(), self.replication_key):
+                self.hold_bookmark(context)
                 yield from group
+                self.held_bookmark = NOT_HELD
                 run.stopped = self._client.over_quota()
                 if run.stopped:
                     self.logger.warning("stopping %s part-way: %s", self.name, run.stopped)
@@ -124,6 +133,9 @@ class SalesforceStream(Stream):
         if not value or state.get("replication_key") != self.replication_key:
             return None
         return self._parse_datetime(str(value))
+
+
+NOT_HELD = object()  # no group is part-way through being emitted
 
 
 def complete_groups(rows: Iterable[dict[str, Any]], key: str | None) -> Iterator[list[dict]]:
