@@ -38,9 +38,11 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 	$(PYTHON) -m venv .wheel-venv
 	.wheel-venv/bin/pip install --quiet dist/*.whl
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/tap-zuora --about --format json >/dev/null
-	cd /tmp && $(CURDIR)/.wheel-venv/bin/target-postgres --help >/dev/null
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/tap-salesforce --about --format json >/dev/null
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/target-postgres --about --format json >/dev/null
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops-sandbox --help >/dev/null
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops --help >/dev/null
-	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "import importlib.resources as r; assert (r.files('bizops_schemas') / 'zuora' / 'Account.json').is_file()"
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "import importlib.resources as r; assert all((r.files('bizops_schemas') / s).is_file() for s in ('zuora/Account.json', 'salesforce/Account.json', 'bizops/project.json'))"
 	rm -rf .wheel-venv
 	@echo "wheel smoke test passed"
 
