@@ -18,7 +18,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP) ## create .venv and install bizops with its dev tools (editable)
 
-demo: $(STAMP) ## run the whole platform on the sandbox: load Zuora data twice, print what loaded
+demo: $(STAMP) ## run the whole platform on the sandbox: load Zuora and Salesforce twice, print what loaded
 	$(BIN)/bizops demo --project-dir .bizops/demo
 
 test: $(STAMP) ## run the whole test suite against a real (embedded) PostgreSQL and the emulators

@@ -17,7 +17,6 @@ import psycopg2
 BIN = Path(sys.executable).parent
 RECORDS = 200_000
 REPEATS = 3
-SECRET_ENV = "BENCH_ZUORA_SECRET"  # noqa: S105 - a variable name
 
 
 def timed(func: Callable[[], object]) -> float:
@@ -101,27 +100,20 @@ def help_cold_start() -> float:
 
 
 def noop_run(url: str, folder: Path) -> float:
-    from bizops.demo import PROJECT_TEMPLATE
+    from bizops.demo import PROJECT_TEMPLATE, SANDBOX_SECRET, SOURCES
     from bizops_sandbox.server import serve
     from bizops_sandbox.world import World
     from bizops_sandbox.zuora import create_app
 
     server = serve(create_app(World.generate(seed=42, size="small")))
     try:
-        text = PROJECT_TEMPLATE.format(
-            base_url=server.url, secret_env=SECRET_ENV, schema="bench_zuora", pipeline="bench-zuora"
-        )
+        # The demo's project (its Salesforce pipeline is not run here, so no emulator for it).
+        text = PROJECT_TEMPLATE.format(zuora_url=server.url, salesforce_url="http://127.0.0.1:9")
         (folder / "bizops.yml").write_text(text)
-        env = {**os.environ, "BIZOPS_DATABASE_URL": url, SECRET_ENV: "sandbox-client-secret"}
-        cmd = [
-            str(BIN / "bizops"),
-            "run",
-            "bench-zuora",
-            "-p",
-            str(folder),
-            "--log-format",
-            "plain",
-        ]
+        env = {**os.environ, "BIZOPS_DATABASE_URL": url}
+        env |= {source.secret_env: SANDBOX_SECRET for source in SOURCES}
+        cmd = [str(BIN / "bizops"), "run", "zuora-to-postgres", "-p", str(folder)]
+        cmd += ["--log-format", "plain"]
         subprocess.run(cmd, env=env, check=True, capture_output=True)  # noqa: S603 - first load
         return median_of(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True))  # noqa: S603
     finally:

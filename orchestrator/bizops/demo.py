@@ -1,10 +1,11 @@
-"""``bizops demo``: the whole platform on the sandbox — Zuora emulator, tap, target, warehouse."""
+"""``bizops demo``: the whole platform on the sandbox — emulators, taps, target, warehouse."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 from psycopg2 import sql
@@ -12,78 +13,131 @@ from psycopg2 import sql
 from bizops.project import load
 from bizops.runner import Runner, RunResult
 
-PIPELINE = "zuora-to-postgres"
-TARGET_SCHEMA = "zuora"
-SECRET_ENV = "ZUORA_CLIENT_SECRET"  # noqa: S105 - the name of a variable, not a secret
+
+@dataclass(frozen=True)
+class Source:
+    """One sandbox source of the demo: its pipeline, warehouse schema and secret variable."""
+
+    name: str
+    pipeline: str
+    schema: str
+    secret_env: str
+
+
+SOURCES = (
+    Source("zuora", "zuora-to-postgres", "zuora", "ZUORA_CLIENT_SECRET"),
+    Source("salesforce", "salesforce-to-postgres", "salesforce", "SALESFORCE_CLIENT_SECRET"),
+)
+SANDBOX_SECRET = "sandbox-client-secret"  # noqa: S105 - the emulators' published fake secret
 PROJECT_TEMPLATE = """\
-# Written by `bizops demo`: tap-zuora reads the local Zuora emulator, target-postgres loads
-# the embedded warehouse (.bizops/pg). The secret comes from the environment, never this file.
+# Written by `bizops demo`: the taps read the local emulators, target-postgres loads the
+# embedded warehouse (.bizops/pg). Secrets come from the environment, never this file.
 version: 1
 taps:
   tap-zuora:
     config:
-      base_url: {base_url}
+      base_url: {zuora_url}
       client_id: sandbox-client-id
-      client_secret: ${{{secret_env}}}
+      client_secret: ${{ZUORA_CLIENT_SECRET}}
       start_date: "2021-01-01T00:00:00Z"
-      # The emulator finishes export jobs after a fixed number of status checks, so the
-      # sandbox needs no real wait between them; against Zuora keep the default (10 s).
+      # AQuA: stateful exports that also return deleted records.
+      api_type: AQUA
+      partner_id: bizops-demo
+      # The emulators finish jobs after a fixed number of status checks, so the sandbox needs
+      # no real wait between them; against the vendors keep the defaults (10 s).
       poll_interval: 0.01
       # The sandbox world is small: one export job per object covers all of it.
       window_days: 3660
-targets:
-  target-postgres:
+  tap-salesforce:
     config:
-      default_target_schema: {schema}
+      login_url: {salesforce_url}
+      client_id: sandbox-client-id
+      client_secret: ${{SALESFORCE_CLIENT_SECRET}}
+      start_date: "2021-01-01T00:00:00Z"
+      api_type: BULK2
+      poll_interval: 0.01
+targets:
+  target-postgres: {{}}
 pipelines:
-  - name: {pipeline}
+  - name: zuora-to-postgres
     tap: tap-zuora
     target: target-postgres
+    target_config: {{default_target_schema: zuora}}
     schedule: "0 * * * *"
+  - name: salesforce-to-postgres
+    tap: tap-salesforce
+    target: target-postgres
+    target_config: {{default_target_schema: salesforce}}
+    schedule: "*/15 * * * *"
+"""
+LINK_QUERY = """
+SELECT count(*), count(z.crmid), count(s.id)
+FROM zuora.account z LEFT JOIN salesforce.account s ON s.id = z.crmid
 """
 
 
 @dataclass
-class DemoReport:
-    """What the demo did, ready to print."""
+class SourceReport:
+    """One source's two runs, the world's changes between them, and its tables' row counts."""
 
-    runs: list[RunResult]
+    source: Source
+    runs: tuple[RunResult, RunResult]
     mutation: dict[str, dict[str, list[str]]]
     table_counts: dict[str, int]
-    database_url: str
-    project_dir: Path
-    notes: list[str] = field(default_factory=list)
 
-    def render(self) -> str:
-        """A human summary: one row per stream with both runs, the world's changes between
-        them, and the rows now in the warehouse."""
+    def render(self) -> list[str]:
+        """A table: one row per stream with both runs, the changes, and the rows now loaded."""
         first, second = self.runs
         streams = sorted(set(first.record_counts) | set(second.record_counts))
         width = max([len(s) for s in streams] + [len("stream")])
-        header = f"    {'stream':<{width}} {'run 1':>7} {'changed':>8} {'run 2':>7} {'rows':>7}"
         lines = [
-            f"BizOps demo (project: {self.project_dir})",
-            "",
-            f"run 1: {first.status} in {first.seconds:.1f}s, "
-            f"{sum(first.record_counts.values())} records",
-            "then the sandbox world changed (records created or updated), and",
-            f"run 2: {second.status} in {second.seconds:.1f}s, "
-            f"{sum(second.record_counts.values())} records (only the changes):",
-            "",
-            header,
+            f"{self.source.pipeline}: run 1 {first.status} in {first.seconds:.1f}s, "
+            f"{sum(first.record_counts.values())} records; run 2 {second.status} in "
+            f"{second.seconds:.1f}s, {sum(second.record_counts.values())} records",
+            f"    {'stream':<{width}} {'run 1':>7} {'changed':>8} {'run 2':>7} {'rows':>7}",
         ]
         for stream in streams:
-            ids = self.mutation.get(stream, {"created": [], "updated": []})
-            changed = len(set(ids["created"]) | set(ids["updated"]))
+            change = self.mutation.get(stream, {})
+            changed = len(
+                {i for kind in ("created", "updated", "deleted") for i in change.get(kind, [])}
+            )
             lines.append(
                 f"    {stream:<{width}} {first.record_counts.get(stream, 0):>7} {changed:>8} "
                 f"{second.record_counts.get(stream, 0):>7} "
                 f"{self.table_counts.get(stream.lower(), 0):>7}"
             )
         rejected = self.table_counts.get("_bizops_rejects", 0)
-        lines += [
+        lines.append(
+            f"    (rows: now in schema {self.source.schema}; rejected records: {rejected})"
+        )
+        return lines
+
+
+@dataclass
+class DemoReport:
+    """What the demo did, ready to print."""
+
+    sources: list[SourceReport]
+    links: tuple[int, int, int]
+    database_url: str
+    project_dir: Path
+    notes: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """A human summary of both sources and the cross-source check."""
+        accounts, with_crm_id, matched = self.links
+        lines = [
+            f"BizOps demo (project: {self.project_dir})",
+            "Each pipeline ran, the sandbox world changed (records created, updated, deleted),",
+            "and each ran again, loading only the changes. Deleted records stay in their tables,",
+            "flagged (zuora: _sdc_deleted_at, salesforce: isdeleted).",
             "",
-            f"rows: now in the warehouse (schema {TARGET_SCHEMA}); rejected records: {rejected}",
+        ]
+        for source in self.sources:
+            lines += [*source.render(), ""]
+        lines += [
+            f"one company across sources: {matched} of the {with_crm_id} Zuora accounts with a "
+            f"CrmId match a Salesforce account ({accounts} Zuora accounts in all)",
             f"explore it:  psql '{self.database_url}'",
             *self.notes,
         ]
@@ -94,61 +148,63 @@ def _reset(runner: Runner) -> None:
     """Forget the previous demo's data and bookmarks so every demo starts the same way."""
     store = runner.store()
     try:
-        store.clear_state(PIPELINE)
         with store.conn.cursor() as cur:
-            cur.execute(
-                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(TARGET_SCHEMA))
-            )
+            for source in SOURCES:
+                store.clear_state(source.pipeline)
+                drop = sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE")
+                cur.execute(drop.format(sql.Identifier(source.schema)))
     finally:
         store.close()
 
 
-def _table_counts(database_url: str) -> dict[str, int]:
-    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
-        cur.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-            (TARGET_SCHEMA,),
-        )
-        counts = {}
-        for (table,) in cur.fetchall():
-            query = sql.SQL("SELECT count(*) FROM {}.{}").format(
-                sql.Identifier(TARGET_SCHEMA), sql.Identifier(table)
-            )
-            cur.execute(query)
-            counts[table] = cur.fetchone()[0]
-    conn.close()
+def _table_counts(cur: Any, schema: str) -> dict[str, int]:
+    cur.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,)
+    )
+    counts = {}
+    for (table,) in cur.fetchall():
+        query = sql.SQL("SELECT count(*) FROM {}.{}")
+        cur.execute(query.format(sql.Identifier(schema), sql.Identifier(table)))
+        counts[table] = cur.fetchone()[0]
     return counts
 
 
+def _warehouse_facts(database_url: str) -> tuple[dict[str, dict[str, int]], tuple[int, int, int]]:
+    with psycopg2.connect(database_url) as conn, conn.cursor() as cur:
+        counts = {source.schema: _table_counts(cur, source.schema) for source in SOURCES}
+        cur.execute(LINK_QUERY)
+        links = cur.fetchone()
+    conn.close()
+    return counts, links
+
+
 def run_demo(project_dir: Path, seed: int = 42) -> DemoReport:
-    """Start the Zuora emulator, run the pipeline, mutate the world, run it again."""
+    """Start both emulators over one world, run each pipeline, mutate the world, run again."""
+    from bizops_sandbox.salesforce import create_app as salesforce_app
     from bizops_sandbox.server import serve
     from bizops_sandbox.world import World
-    from bizops_sandbox.zuora import create_app
+    from bizops_sandbox.zuora import create_app as zuora_app
 
     project_dir = Path(project_dir).resolve()
     project_dir.mkdir(parents=True, exist_ok=True)
     world = World.generate(seed=seed, size="small")
-    server = serve(create_app(world))
+    zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
     try:
-        (project_dir / "bizops.yml").write_text(
-            PROJECT_TEMPLATE.format(
-                base_url=server.url, secret_env=SECRET_ENV, schema=TARGET_SCHEMA, pipeline=PIPELINE
-            ),
-            encoding="utf-8",
-        )
-        os.environ.setdefault(SECRET_ENV, "sandbox-client-secret")
+        text = PROJECT_TEMPLATE.format(zuora_url=zuora.url, salesforce_url=salesforce.url)
+        (project_dir / "bizops.yml").write_text(text, encoding="utf-8")
+        for source in SOURCES:
+            os.environ.setdefault(source.secret_env, SANDBOX_SECRET)
         runner = Runner(load(project_dir))
         _reset(runner)
-        first = runner.run(PIPELINE)
-        mutation = world.mutate()
-        second = runner.run(PIPELINE)
+        first = [runner.run(source.pipeline) for source in SOURCES]
+        mutation = world.mutate_sources()
+        second = [runner.run(source.pipeline) for source in SOURCES]
     finally:
-        server.stop()
-    return DemoReport(
-        runs=[first, second],
-        mutation=mutation,
-        table_counts=_table_counts(runner.database_url),
-        database_url=runner.database_url,
-        project_dir=project_dir,
-    )
+        zuora.stop()
+        salesforce.stop()
+    counts, links = _warehouse_facts(runner.database_url)
+    reports = [
+        SourceReport(source, (one, two), mutation[source.name], counts[source.schema])
+        for source, one, two in zip(SOURCES, first, second, strict=True)
+    ]
+    return DemoReport(reports, links, runner.database_url, project_dir)
