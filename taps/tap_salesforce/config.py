@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from singer_sdk import typing as th
 
-from bizops_core.errors import ConfigurationError
+from bizops_core.settings import SettingsReader
+
+READ = SettingsReader("tap-salesforce")
 
 API_TYPES = ("REST", "BULK2")
 
@@ -142,90 +142,41 @@ def parse_config(raw: Mapping[str, Any]) -> SalesforceConfig:
     Raises:
         ConfigurationError: a setting is missing or invalid; the message names it.
     """
-    v = {
-        name: raw.get(name, spec.get("default"))
-        for name, spec in CONFIG_SCHEMA["properties"].items()
-    }
+    v = READ.with_defaults(raw, CONFIG_SCHEMA)
     refresh = v["refresh_token"]
     return SalesforceConfig(
-        login_url=_url(v["login_url"]),
-        client_id=_text("client_id", v["client_id"]),
-        client_secret=_text("client_secret", v["client_secret"]),
-        refresh_token=None if refresh in (None, "") else _text("refresh_token", refresh),
-        start_date=_instant("start_date", v["start_date"]),
-        api_type=_choice("api_type", v["api_type"]),
+        login_url=READ.url("login_url", v["login_url"]),
+        client_id=READ.text("client_id", v["client_id"]),
+        client_secret=READ.text("client_secret", v["client_secret"]),
+        refresh_token=None if refresh in (None, "") else READ.text("refresh_token", refresh),
+        start_date=READ.instant("start_date", v["start_date"]),
+        api_type=READ.choice("api_type", v["api_type"], API_TYPES),
         api_version=_version(v["api_version"]),
         objects=_objects(v["objects"]),
-        quota_percent=_number("quota_percent", v["quota_percent"], minimum=1),
-        poll_interval=_number("poll_interval", v["poll_interval"], minimum=0),
-        job_timeout=_number("job_timeout", v["job_timeout"], minimum=0),
-        bulk_page_size=int(_number("bulk_page_size", v["bulk_page_size"], minimum=1, whole=True)),
-        max_window_splits=int(
-            _number("max_window_splits", v["max_window_splits"], minimum=0, whole=True)
-        ),
-        max_tries=int(_number("max_tries", v["max_tries"], minimum=1, whole=True)),
-        request_timeout=_number("request_timeout", v["request_timeout"], minimum=0),
+        quota_percent=READ.number("quota_percent", v["quota_percent"], minimum=1),
+        poll_interval=READ.number("poll_interval", v["poll_interval"], minimum=0),
+        job_timeout=READ.number("job_timeout", v["job_timeout"], minimum=0),
+        bulk_page_size=READ.count("bulk_page_size", v["bulk_page_size"], minimum=1),
+        max_window_splits=READ.count("max_window_splits", v["max_window_splits"], minimum=0),
+        max_tries=READ.count("max_tries", v["max_tries"], minimum=1),
+        request_timeout=READ.number("request_timeout", v["request_timeout"], minimum=0),
     )
 
 
-def _fail(name: str, problem: str) -> ConfigurationError:
-    return ConfigurationError(f"tap-salesforce setting '{name}' {problem}")
-
-
-def _text(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(name, "is required and must be a non-empty string")
-    return value
-
-
-def _url(value: Any) -> str:
-    url = _text("login_url", value)
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise _fail("login_url", f"must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")
-
-
-def _choice(name: str, value: Any) -> str:
-    if value not in API_TYPES:
-        raise _fail(name, f"must be one of {', '.join(API_TYPES)}, got {value!r}")
-    return value
-
-
 def _version(value: Any) -> str:
-    text = _text("api_version", value)
+    text = READ.text("api_version", value)
     if not re.fullmatch(r"\d{2,3}\.0", text):
-        raise _fail("api_version", f"must look like 60.0, got {text!r}")
+        raise READ.fail("api_version", f"must look like 60.0, got {text!r}")
     return text
-
-
-def _instant(name: str, value: Any) -> datetime:
-    text = _text(name, value)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise _fail(name, f"must be an ISO-8601 date-time, got {text!r}") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _objects(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
-        raise _fail("objects", "must be a list of Salesforce object names")
+        raise READ.fail("objects", "must be a list of Salesforce object names")
     names: list[str] = []
     for item in value:
         if not isinstance(item, str) or not item.isidentifier():
-            raise _fail("objects", f"holds {item!r}, which is not a Salesforce object name")
+            raise READ.fail("objects", f"holds {item!r}, which is not a Salesforce object name")
         if item not in names:
             names.append(item)
     return tuple(names)
-
-
-def _number(name: str, value: Any, *, minimum: float, whole: bool = False) -> float:
-    # bool is an int subclass; config files read by the SDK carry fractions as Decimal.
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise _fail(name, f"must be a number, got {value!r}")
-    if whole and value != int(value):
-        raise _fail(name, f"must be a whole number, got {value!r}")
-    if value < minimum:
-        raise _fail(name, f"must be at least {minimum:g}, got {value!r}")
-    return float(value)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from singer_sdk import typing as th
 
-from bizops_core.errors import ConfigurationError
+from bizops_core.settings import SettingsReader
+
+READ = SettingsReader("tap-zuora")
 
 API_TYPES = ("REST", "AQUA")
 AUTH_TYPES = ("OAUTH", "BASIC")
@@ -136,80 +136,31 @@ def parse_config(raw: Mapping[str, Any]) -> ZuoraConfig:
     Raises:
         ConfigurationError: a setting is missing or invalid; the message names it.
     """
-    values = {
-        name: raw.get(name, spec.get("default"))
-        for name, spec in CONFIG_SCHEMA["properties"].items()
-    }
+    values = READ.with_defaults(raw, CONFIG_SCHEMA)
     return ZuoraConfig(
-        base_url=_url(values["base_url"]),
-        auth_type=_choice("auth_type", values["auth_type"], AUTH_TYPES),
-        client_id=_text("client_id", values["client_id"]),
-        client_secret=_text("client_secret", values["client_secret"]),
-        api_type=_choice("api_type", values["api_type"], API_TYPES),
-        partner_id=_text("partner_id", values["partner_id"]),
-        start_date=_instant("start_date", values["start_date"]),
+        base_url=READ.url("base_url", values["base_url"]),
+        auth_type=READ.choice("auth_type", values["auth_type"], AUTH_TYPES, upper=True),
+        client_id=READ.text("client_id", values["client_id"]),
+        client_secret=READ.text("client_secret", values["client_secret"]),
+        api_type=READ.choice("api_type", values["api_type"], API_TYPES, upper=True),
+        partner_id=READ.text("partner_id", values["partner_id"]),
+        start_date=READ.instant("start_date", values["start_date"]),
         objects=None if values["objects"] is None else _objects(values["objects"]),
-        poll_interval=_number("poll_interval", values["poll_interval"], minimum=0),
-        job_timeout=_number("job_timeout", values["job_timeout"], minimum=0),
-        window_days=int(_number("window_days", values["window_days"], minimum=1, integer=True)),
-        max_tries=int(_number("max_tries", values["max_tries"], minimum=1, integer=True)),
-        request_timeout=_number("request_timeout", values["request_timeout"], minimum=0),
+        poll_interval=READ.number("poll_interval", values["poll_interval"], minimum=0),
+        job_timeout=READ.number("job_timeout", values["job_timeout"], minimum=0),
+        window_days=READ.count("window_days", values["window_days"], minimum=1),
+        max_tries=READ.count("max_tries", values["max_tries"], minimum=1),
+        request_timeout=READ.number("request_timeout", values["request_timeout"], minimum=0),
     )
-
-
-def _fail(name: str, problem: str) -> ConfigurationError:
-    return ConfigurationError(f"tap-zuora setting '{name}' {problem}")
-
-
-def _text(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _fail(name, "is required and must be a non-empty string")
-    return value
-
-
-def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
-    text = _text(name, value).upper()
-    if text not in choices:
-        raise _fail(name, f"must be one of {', '.join(choices)}, got {value!r}")
-    return text
-
-
-def _url(value: Any) -> str:
-    url = _text("base_url", value)
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise _fail("base_url", f"must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")
-
-
-def _instant(name: str, value: Any) -> datetime:
-    text = _text(name, value)
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise _fail(name, f"must be an ISO-8601 date-time, got {text!r}") from exc
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _objects(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        raise _fail("objects", "must be a non-empty list of Zuora object names")
+        raise READ.fail("objects", "must be a non-empty list of Zuora object names")
     names = []
     for item in value:
         if not isinstance(item, str) or not item.isidentifier():
-            raise _fail("objects", f"holds {item!r}, which is not a Zuora object name")
+            raise READ.fail("objects", f"holds {item!r}, which is not a Zuora object name")
         if item not in names:
             names.append(item)
     return tuple(names)
-
-
-def _number(name: str, value: Any, *, minimum: float, integer: bool = False) -> float:
-    # bool is an int subclass; `true` is no valid number of seconds or tries. Config files
-    # read by the SDK carry fractions as Decimal.
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise _fail(name, f"must be a number, got {value!r}")
-    if integer and value != int(value):
-        raise _fail(name, f"must be a whole number, got {value!r}")
-    if value < minimum:
-        raise _fail(name, f"must be at least {minimum:g}, got {value!r}")
-    return float(value)
