@@ -22,9 +22,21 @@ def children(pid: int) -> dict[str, int]:
     """The tap and target pids of a bizops process, by their command lines."""
     found: dict[str, int] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-            found["tap" if b"slow_tap" in cmdline else "target"] = int(child)
+        try:
+            kids = (task / "children").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for child in kids:
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:  # a short-lived helper (e.g. a plugin's --about) already exited
+                continue
+            if b"--about" in cmdline:
+                continue
+            if b"slow_tap" in cmdline:
+                found["tap"] = int(child)
+            elif b"target-postgres" in cmdline:
+                found["target"] = int(child)
     return found
 
 
