@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import time
@@ -13,7 +12,8 @@ from typing import Any
 import requests
 
 from bizops_core import polling
-from bizops_core.errors import DataError, FatalError, RetriableError
+from bizops_core.csv_rows import header_rows
+from bizops_core.errors import FatalError, RetriableError
 from bizops_core.http import HttpClient, RetryPolicy
 from bizops_core.redact import Redactor
 from tap_salesforce.auth import SalesforceLogin
@@ -171,15 +171,5 @@ class SalesforceClient:
 
 
 def _csv_rows(response: requests.Response, job_id: str) -> Rows:
-    reader = csv.reader(io.StringIO(response.content.decode("utf-8-sig")))
-    header = next(reader, None)
-    if header is None:
-        return
-    width = len(header)
-    for cells in reader:
-        if len(cells) != width:
-            raise DataError(
-                f"Salesforce Bulk job {job_id} line {reader.line_num}: {len(cells)} cells, the "
-                f"header has {width}"
-            )
-        yield dict(zip(header, cells, strict=True))
+    text = io.StringIO(response.content.decode("utf-8-sig"))
+    return header_rows(text, f"Salesforce Bulk job {job_id}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import time
@@ -14,7 +13,8 @@ import requests
 import urllib3
 
 from bizops_core import polling
-from bizops_core.errors import DataError, FatalError, RetriableError
+from bizops_core.csv_rows import header_rows
+from bizops_core.errors import FatalError, RetriableError
 from bizops_core.http import HttpClient, RetryPolicy
 from bizops_core.redact import Redactor
 from tap_zuora.auth import ZuoraBasicAuth, ZuoraOAuth
@@ -156,19 +156,9 @@ class ZuoraClient:
             # newline="" lets the csv module see quoted line breaks inside a cell; -sig drops the
             # byte-order mark Zuora puts in front of some files.
             text = io.TextIOWrapper(response.raw, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text)
-            header = next(reader, None)
-            if header is None:
-                return
-            names = [column_name(cell, object_name) for cell in header]
-            width = len(names)
-            for cells in reader:
-                if len(cells) != width:
-                    raise DataError(
-                        f"Zuora file /{path} line {reader.line_num}: {len(cells)} cells, "
-                        f"the header has {width}"
-                    )
-                yield dict(zip(names, cells, strict=True))
+            yield from header_rows(
+                text, f"Zuora file /{path}", lambda cell: column_name(cell, object_name)
+            )
 
     # --- plumbing --------------------------------------------------------------------------
 
