@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import io
-import json
-import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
 from bizops_sandbox.server import RunningServer, serve
 from bizops_sandbox.world import World
 from tap_salesforce.tap import TapSalesforce
-from tests.taps.zuora_support import SyncOutput, parse_messages
+from tests.taps import singer_support
+from tests.taps.singer_support import SyncOutput, executable
 
 SECRET = "sandbox-client-secret"
 START_DATE = "2020-01-01T00:00:00Z"
 MODES = ("REST", "BULK2")
-TAP = shutil.which("tap-salesforce", path=str(Path(sys.executable).parent)) or "tap-salesforce"
+TAP = executable("tap-salesforce")
 
 
 def start(world: World | None = None, **options: Any) -> RunningServer:
@@ -59,37 +53,6 @@ def tap_config(url: str, api_type: str = "REST", **overrides: Any) -> dict[str, 
     return config
 
 
-def sync_in_process(config: dict[str, Any], state: dict[str, Any] | None = None) -> SyncOutput:
-    """Run a full sync of TapSalesforce in this process and capture its stdout."""
-    buffer = io.StringIO()
-    tap = TapSalesforce(config=config, state=state or {})
-    with redirect_stdout(buffer):
-        tap.sync_all()
-    return parse_messages(buffer.getvalue())
-
-
-def run_cli(
-    tmp_path: Path, config: dict[str, Any], *args: str, state: dict[str, Any] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the ``tap-salesforce`` console script with ``config`` (and ``state``) as files."""
-    config_path = tmp_path / "sf-config.json"
-    config_path.write_text(json.dumps(config), encoding="utf-8")
-    command = [TAP, "--config", str(config_path), *args]
-    if state is not None:
-        state_path = tmp_path / "sf-state.json"
-        state_path.write_text(json.dumps(state), encoding="utf-8")
-        command += ["--state", str(state_path)]
-    env = {**os.environ, "TAP_SALESFORCE_LOGLEVEL": "INFO"}
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
-
-
-def admin(url: str, method: str, path: str, body: Any = None) -> Any:
-    """Call the emulator's /__sandbox admin side and return its JSON (None when empty)."""
-    response = requests.request(method, f"{url}/__sandbox/{path}", json=body, timeout=30)
-    response.raise_for_status()
-    return response.json() if response.content else None
-
-
 def world_ids(server: RunningServer) -> set[tuple[str, str]]:
     """(object, Id) of every Salesforce record the emulator serves."""
     world: World = server.app.world
@@ -98,3 +61,15 @@ def world_ids(server: RunningServer) -> set[tuple[str, str]]:
         for name in world.objects("salesforce")
         for record in world.records(name, "salesforce")
     }
+
+
+def sync_in_process(config: dict[str, Any], state: dict[str, Any] | None = None) -> SyncOutput:
+    """Run a full sync of TapSalesforce in this process and capture its stdout."""
+    return singer_support.sync_in_process(TapSalesforce, config, state)
+
+
+def run_cli(
+    tmp_path: Path, config: dict[str, Any], *args: str, state: dict[str, Any] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``tap-salesforce`` console script with ``config`` (and ``state``) as files."""
+    return singer_support.run_cli(TAP, tmp_path / "sf-", config, *args, state=state)

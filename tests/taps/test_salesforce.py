@@ -19,7 +19,6 @@ from tap_salesforce.tap import TapSalesforce
 from tests.taps.salesforce_support import (
     MODES,
     SECRET,
-    admin,
     run_cli,
     salesforce_sandbox,
     start,
@@ -27,7 +26,7 @@ from tests.taps.salesforce_support import (
     tap_config,
     world_ids,
 )
-from tests.taps.zuora_support import parse_messages
+from tests.taps.singer_support import admin, parse_messages
 
 __all__ = ["salesforce_sandbox"]  # the fixture, imported for the tests below
 REPO = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ import pytest
 
 from tap_salesforce.tap import TapSalesforce
 from tests.taps.salesforce_support import salesforce_sandbox, sync_in_process, tap_config
-from tests.taps.zuora_support import parse_messages
+from tests.taps.singer_support import parse_messages
 
 __all__ = ["salesforce_sandbox"]
 

@@ -18,11 +18,10 @@ from bizops_sandbox.zuora import create_app
 from tap_zuora import docs
 from tap_zuora.convert import format_instant
 from tap_zuora.tap import TapZuora
+from tests.taps.singer_support import admin, parse_messages
 from tests.taps.zuora_support import (
     ALL_OBJECTS,
     SECRET,
-    admin,
-    parse_messages,
     run_cli,
     sync_in_process,
     tap_config,

@@ -15,7 +15,8 @@ from bizops_sandbox.world import World
 from bizops_sandbox.zuora import create_app
 from tap_zuora.aqua import incremental_time
 from tap_zuora.tap import TapZuora
-from tests.taps.zuora_support import admin, parse_messages, run_cli, sync_in_process, tap_config
+from tests.taps.singer_support import admin, parse_messages
+from tests.taps.zuora_support import run_cli, sync_in_process, tap_config
 
 SUITE_SERVER = serve(create_app(World.generate(seed=42, size="small"), segment_rows=200))
 
