@@ -209,7 +209,7 @@ class ZuoraEmulator(Emulator):
         return format_value(moment, self.tz)
 
     def get_file(self, request: Request, file_id: str) -> Response:
-        content = self.exports.file(file_id)
+        content = self.exports.files.get(file_id)
         if content is None:
             return json_response(_reasons(50000040, f"File {file_id} is not found"), 404)
         return Response(content, mimetype="text/csv")
@@ -245,7 +245,7 @@ class ZuoraEmulator(Emulator):
         return json_response(job_json(job, self.tz))
 
     def get_aqua_file(self, request: Request, file_id: str) -> Response:
-        content = self.aqua.file(file_id)
+        content = self.aqua.files.get(file_id)
         if content is None:
             # Zuora deletes AQuA files after 7 days; a stale file id then answers 404.
             return json_response(_reasons(50000040, f"File {file_id} is not found"), 404)
@@ -290,7 +290,7 @@ class ZuoraEmulator(Emulator):
 
     def admin_expire_files(self, request: Request) -> Response:
         """Delete every export and AQuA file (as Zuora does after 7 days)."""
-        return json_response({"expired": self.exports.expire_files() + self.aqua.expire_files()})
+        return json_response({"expired": self.exports.files.expire() + self.aqua.files.expire()})
 
 
 def _object_of(query: Any) -> str | None:

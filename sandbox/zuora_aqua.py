@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from bizops_sandbox.file_store import FileStore
 from bizops_sandbox.world import World
 from bizops_sandbox.zoql import ZoqlError
 from bizops_sandbox.zuora_export import BoundQuery, bind, format_value, render_csv
@@ -62,7 +63,7 @@ class AquaStore:
     segment_rows: int
     tz: tzinfo
     jobs: dict[str, AquaJob] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
+    files: FileStore = field(default_factory=FileStore)
     sessions: dict[tuple[str, str], datetime] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -147,10 +148,7 @@ class AquaStore:
             failed = [b for b in job.batches if b.message]
             job.status = "error" if failed else "completed"
             for batch, contents in zip(job.batches, job.contents, strict=True):
-                for content in contents:
-                    file_id = secrets.token_hex(16)
-                    self.files[file_id] = content
-                    batch.segments.append(file_id)
+                batch.segments.extend(self.files.put(content) for content in contents)
             return job
 
     def abort(self, job_id: str) -> AquaJob | None:
@@ -160,18 +158,6 @@ class AquaStore:
             if job is not None and job.status in ("submitted", "executing"):
                 job.status = "aborted"
             return job
-
-    def file(self, file_id: str) -> str | None:
-        """The content of one segment file, or None (unknown or expired)."""
-        with self.lock:
-            return self.files.get(file_id)
-
-    def expire_files(self) -> int:
-        """Delete every file, as Zuora does after 7 days."""
-        with self.lock:
-            count = len(self.files)
-            self.files.clear()
-            return count
 
 
 def _flag(request: dict[str, Any], name: str) -> bool:

@@ -13,6 +13,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bizops_sandbox.file_store import FileStore
 from bizops_sandbox.zoql import Condition, FieldRef, Query, ZoqlError, parse
 from bizops_sandbox.zuora_schema import field_kind, related, schemas
 
@@ -224,7 +225,7 @@ class ExportStore:
 
     job_steps: int
     jobs: dict[str, ExportJob] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
+    files: FileStore = field(default_factory=FileStore)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def create(
@@ -258,18 +259,5 @@ class ExportStore:
             if status != job.status:
                 job.status, job.updated = status, now
             if status == "Completed":
-                job.file_id = secrets.token_hex(16)
-                self.files[job.file_id] = job.content
+                job.file_id = self.files.put(job.content)
             return job
-
-    def file(self, file_id: str) -> str | None:
-        """The content of a completed export's file, or None."""
-        with self.lock:
-            return self.files.get(file_id)
-
-    def expire_files(self) -> int:
-        """Delete every file (Zuora keeps them 7 days); returns how many there were."""
-        with self.lock:
-            count = len(self.files)
-            self.files.clear()
-            return count
