@@ -88,6 +88,9 @@ class Emulator:
     and are not logged; every other request is logged and may be answered by a queued fault.
     """
 
+    # Whose changes ``POST /__sandbox/mutate`` answers with (the world mutates every source).
+    source = "zuora"
+
     def __init__(self, world: World, rules: Iterable[Rule]) -> None:
         self.world = world
         # A Rule binds to one Map; empty() copies it so every app gets its own.
@@ -191,12 +194,12 @@ class Emulator:
             at = datetime.fromisoformat(data["at"]) if data.get("at") else None
             if at is not None and at.tzinfo is None:
                 at = at.replace(tzinfo=UTC)
-            result = self.world.mutate(
-                at, creates=int(data.get("creates", 5)), updates=int(data.get("updates", 5))
-            )
+            counts = {k: int(data.get(k, d)) for k, d in (("creates", 5), ("updates", 5),
+                                                          ("deletes", 2))}  # fmt: skip
+            result = self.world.mutate_sources(at, **counts)
         except (TypeError, ValueError) as exc:
             raise AdminInputError(str(exc)) from exc
-        return json_response(result)
+        return json_response(result[self.source])
 
     def admin_requests(self, request: Request) -> Response:
         with self._lock:

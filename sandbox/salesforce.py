@@ -84,6 +84,7 @@ def create_app(
 class SalesforceEmulator(Emulator):
     """The Salesforce emulator; see :func:`create_app`."""
 
+    source = "salesforce"
     credentials: tuple[str, str, str]
     page_size: int = PAGE_SIZE
 
@@ -287,21 +288,6 @@ class SalesforceEmulator(Emulator):
         with self.store.lock:
             self.store.tokens.clear()
         return Response(status=204)
-
-    def admin_mutate(self, request: Request) -> Response:
-        data = request.get_json(silent=True)
-        data = {} if data is None and not request.get_data() else data
-        if not isinstance(data, dict):
-            raise AdminInputError("the body must be a JSON object")
-        try:
-            at = datetime.fromisoformat(data["at"]) if data.get("at") else None
-            at = at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
-            counts = {k: int(data.get(k, d)) for k, d in (("creates", 5), ("updates", 5),
-                                                          ("deletes", 2))}  # fmt: skip
-            result = self.world.mutate_sources(at, **counts)
-        except (TypeError, ValueError) as exc:
-            raise AdminInputError(str(exc)) from exc
-        return json_response(result["salesforce"])
 
 
 def _errors(status: int, code: str, message: str) -> Response:
