@@ -1,8 +1,14 @@
-"""Wait schedule for polling asynchronous export jobs: quick at first, then every interval."""
+"""Polling asynchronous export jobs: quick at first, then every interval, up to a timeout."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+from bizops_core.errors import RetriableError
+
+LOGGER = logging.getLogger("bizops_core.polling")
 
 FIRST_WAIT = 0.5
 
@@ -18,3 +24,28 @@ def waits(interval: float, first: float = FIRST_WAIT) -> Iterator[float]:
     while True:
         yield wait
         wait = min(wait * 2, interval)
+
+
+def until_settled(
+    label: str, check: Callable[[], tuple[bool, str]], *, interval: float, timeout: float
+) -> float:
+    """Call ``check`` on the :func:`waits` schedule until it reports the job done.
+
+    ``check`` returns ``(done, status)`` and raises the source's own error for a failed job.
+    Returns the seconds waited.
+
+    Raises:
+        RetriableError: still not done after ``timeout`` seconds (names ``label`` and status).
+    """
+    started, delays = time.monotonic(), waits(interval)
+    while True:
+        done, status = check()
+        waited = time.monotonic() - started
+        if done:
+            return waited
+        if waited >= timeout:
+            raise RetriableError(
+                f"{label} still {status} after {waited:.0f} s (job_timeout is {timeout:g} s)"
+            )
+        LOGGER.debug("%s is %s", label, status)
+        time.sleep(next(delays))

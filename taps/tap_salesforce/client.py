@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,7 @@ import requests
 
 from bizops_core import polling
 from bizops_core.csv_rows import header_rows
-from bizops_core.errors import FatalError, RetriableError
+from bizops_core.errors import FatalError
 from bizops_core.http import HttpClient, RetryPolicy
 from bizops_core.redact import Redactor
 from tap_salesforce.auth import SalesforceLogin
@@ -106,24 +105,22 @@ class SalesforceClient:
         return self._bulk_pages(job_id)
 
     def _wait_for(self, job_id: str) -> None:
-        started, delays = time.monotonic(), polling.waits(self._config.poll_interval)
-        while True:
+        def check() -> tuple[bool, str]:
             job = self._json("GET", f"jobs/query/{job_id}")
             state = job.get("state")
-            if state == "JobComplete":
-                LOGGER.info("bulk job %s complete after %.1f s", job_id, time.monotonic() - started)
-                return
             if state in ("Failed", "Aborted"):
                 message = str(job.get("errorMessage") or "Salesforce gave no errorMessage")
                 error = QueryTimeout if "QUERY_TIMEOUT" in message else FatalError
                 raise error(f"Salesforce Bulk job {job_id} {str(state).lower()}: {message}")
-            waited = time.monotonic() - started
-            if waited >= self._config.job_timeout:
-                raise RetriableError(
-                    f"Salesforce Bulk job {job_id} still {state} after {waited:.0f} s "
-                    f"(job_timeout is {self._config.job_timeout:g} s)"
-                )
-            time.sleep(next(delays))
+            return state == "JobComplete", str(state)
+
+        waited = polling.until_settled(
+            f"Salesforce Bulk job {job_id}",
+            check,
+            interval=self._config.poll_interval,
+            timeout=self._config.job_timeout,
+        )
+        LOGGER.info("bulk job %s complete after %.1f s", job_id, waited)
 
     def _bulk_pages(self, job_id: str) -> Rows:
         locator: str | None = None

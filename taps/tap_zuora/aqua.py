@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bizops_core import polling
-from bizops_core.errors import FatalError, RetriableError
+from bizops_core.errors import FatalError
 from tap_zuora.client import ZuoraClient
 from tap_zuora.describe import ZuoraObject
 
@@ -85,22 +84,19 @@ def aqua_export(
 
 
 def _wait(client: ZuoraClient, job_id: str) -> dict[str, Any]:
-    config, started = client.config, time.monotonic()
-    delays = polling.waits(config.poll_interval)
-    while True:
-        job = client.json(client.call("GET", f"v1/batch-query/jobs/{job_id}"))
+    job: dict[str, Any] = {}
+
+    def check() -> tuple[bool, str]:
+        job.clear()
+        job.update(client.json(client.call("GET", f"v1/batch-query/jobs/{job_id}")))
         status = str(job.get("status", "")).lower()
-        if status == DONE:
-            return job
         if status in FAILED:
             messages = [b.get("message") for b in job.get("batches", []) if b.get("message")]
             reason = "; ".join(messages) or job.get("message") or "Zuora gave no message"
             raise FatalError(f"Zuora AQuA job {job_id} ended {status}: {reason}")
-        waited = time.monotonic() - started
-        if waited >= config.job_timeout:
-            raise RetriableError(
-                f"Zuora AQuA job {job_id} still {status} after {waited:.0f} s "
-                f"(job_timeout is {config.job_timeout:g} s)"
-            )
-        LOGGER.debug("AQuA job %s is %s", job_id, status)
-        time.sleep(next(delays))
+        return status == DONE, status
+
+    config = client.config
+    label = f"Zuora AQuA job {job_id}"
+    polling.until_settled(label, check, interval=config.poll_interval, timeout=config.job_timeout)
+    return job

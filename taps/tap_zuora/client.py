@@ -96,27 +96,28 @@ class ZuoraClient:
         return job_id
 
     def _wait_for(self, job_id: str) -> str:
-        started, delays = time.monotonic(), polling.waits(self._config.poll_interval)
-        while True:
-            job = self._json(self._call("GET", f"v1/object/export/{job_id}"))
+        job: dict[str, Any] = {}
+
+        def check() -> tuple[bool, str]:
+            job.clear()
+            job.update(self._json(self._call("GET", f"v1/object/export/{job_id}")))
             status = job.get("Status")
-            if status in DONE_STATUSES:
-                file_id = job.get("FileId")
-                if not file_id:
-                    raise FatalError(f"Zuora export {job_id} completed without a FileId")
-                LOGGER.info("export %s completed after %.1f s", job_id, time.monotonic() - started)
-                return str(file_id)
             if status in FAILED_STATUSES:
                 reason = job.get("StatusReason") or "Zuora gave no StatusReason"
                 raise FatalError(f"Zuora export {job_id} {str(status).lower()}: {reason}")
-            waited = time.monotonic() - started
-            if waited >= self._config.job_timeout:
-                raise RetriableError(
-                    f"Zuora export {job_id} still {status} after {waited:.0f} s "
-                    f"(job_timeout is {self._config.job_timeout:g} s)"
-                )
-            LOGGER.debug("export %s is %s", job_id, status)
-            time.sleep(next(delays))
+            return status in DONE_STATUSES, str(status)
+
+        waited = polling.until_settled(
+            f"Zuora export {job_id}",
+            check,
+            interval=self._config.poll_interval,
+            timeout=self._config.job_timeout,
+        )
+        file_id = job.get("FileId")
+        if not file_id:
+            raise FatalError(f"Zuora export {job_id} completed without a FileId")
+        LOGGER.info("export %s completed after %.1f s", job_id, waited)
+        return str(file_id)
 
     def download(self, path: str, object_name: str) -> Iterator[dict[str, str]]:
         """Stream the CSV file at ``path`` as ``{field: cell text}`` rows.
