@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 NAME = "target-postgres"
 CAPABILITIES = ("about", "target-schema")
+DISTRIBUTION = "bizops"
 
-try:
-    __version__ = version("bizops")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> Any:
+    """``__version__``, looked up only when asked for (importlib.metadata costs ~30 ms)."""
+    if name != "__version__":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0"

@@ -8,22 +8,35 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from target_postgres import encode
+import msgspec
+
+from target_postgres import encode, fastpath
 from target_postgres.meta import Reject
 from target_postgres.reader import Message
 
 BATCHED_AT = "_sdc_batched_at"
 ORDINAL = "_bizops_ordinal"  # arrival order of a row in the staging table; newest wins
-# Metadata written with each row, in this order; _sdc_batched_at is added at write time.
+# The metadata columns in table order; _sdc_batched_at is the load transaction's time (the
+# column's default, or the merge's literal), the others are written with each row.
+METADATA_TYPES = {
+    "_sdc_extracted_at": "timestamptz",
+    "_sdc_received_at": "timestamptz",
+    "_sdc_deleted_at": "timestamptz",
+    "_sdc_sequence": "bigint",
+    "_sdc_table_version": "bigint",
+    BATCHED_AT: "timestamptz",
+}
+# The metadata fields at the end of a row, in this order (the fast path's, see fastpath.TAIL).
 ROW_METADATA = (
-    ("_sdc_extracted_at", "timestamptz"),
-    ("_sdc_received_at", "timestamptz"),
-    ("_sdc_deleted_at", "timestamptz"),
-    ("_sdc_sequence", "bigint"),
-    ("_sdc_table_version", "bigint"),
+    "_sdc_deleted_at",
+    "_sdc_extracted_at",
+    "_sdc_received_at",
+    "_sdc_sequence",
+    "_sdc_table_version",
 )
-METADATA_TYPES = dict(ROW_METADATA) | {BATCHED_AT: "timestamptz"}
 Validator = Callable[[Mapping[str, Any]], str | None]  # the reason a record misfits, or None
+_ENCODER = msgspec.json.Encoder()
+astuple = msgspec.structs.astuple
 
 
 @dataclasses.dataclass
@@ -66,33 +79,90 @@ class StreamPlan:
 
     def row_columns(self) -> list[str]:
         """The columns of a CSV row, in order (without the ordinal and ``_sdc_batched_at``)."""
-        written = [name for name, _ in ROW_METADATA if name in self.metadata]
+        written = [name for name in ROW_METADATA if name in self.metadata]
         return [column.name for column in self.columns] + written
 
 
 class Batch:
-    """Records of one stream waiting for the writer, already encoded as COPY CSV rows."""
+    """Records of one stream waiting for the writer, already encoded as COPY CSV rows.
 
-    def __init__(self, plan: StreamPlan) -> None:
+    The rows live in one buffer, each followed by a newline, after a leading newline that is
+    never sent (the fast path writes a row over the newline before it, see :meth:`add_fast`).
+    ``_rows`` (end of the last whole row, number of rows) moves in one assignment, so a signal
+    arriving in the middle of an add leaves no partial row behind (see :meth:`payload`).
+    """
+
+    def __init__(self, plan: StreamPlan, fast: fastpath.FastStream | None = None) -> None:
         self.plan = plan
-        self.rows: list[str] = []
+        self.data = bytearray(b"\n")
         self.lines: list[int] = []
         self.raws: list[bytes] = []
         self.rejects: list[Reject] = []
         self.widen: set[str] = set()  # bigint columns that must become numeric first
-        self.nbytes = 0
         self.first_line: int | None = None  # oldest record (loaded or rejected) of the batch
         self.duplicates = False  # whether a key occurs twice in the batch
+        self._rows = (1, 0)
+        self._raw_bytes = 0
         self._seen: set[Any] = set()
         self._encoders = self._make_encoders()
         self._encode_row = self._make_row_encoder()
         self._metadata = bool(plan.metadata)
         # a property may itself be a metadata column (_sdc_deleted_at): then it is not repeated
-        self._keep = [name in plan.metadata for name, _ in ROW_METADATA]
+        self._keep = [name in plan.metadata for name in ROW_METADATA]
         self._all_metadata = all(self._keep)
         self._keyed = bool(plan.keys)
         self._tick = 0
         self._now = ""
+        self._fast = fast
+        self._encode_into = _ENCODER.encode_into
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held: the encoded rows and the raw lines kept for rejects."""
+        return len(self.data) + self._raw_bytes
+
+    def payload(self) -> memoryview:
+        """The rows to COPY (whole rows only; call once the batch is no longer added to)."""
+        end, count = self._rows
+        del self.data[end:]  # a row an interrupted add left half-written
+        self.data[end - 1] = 10  # (the fast path had begun writing over this newline)
+        del self.lines[count:], self.raws[count:]
+        return memoryview(self.data)[1:]
+
+    def add_fast(self, message: Any, line: bytes, number: int, controls: bool) -> bool:
+        """Add a RECORD decoded by the fast path; False (nothing added) sends it the full way.
+
+        Args:
+            message: the stream's ``fastpath`` envelope Struct.
+            line: the raw line.
+            number: its line number.
+            controls: whether the row's escapes of control characters must become the characters.
+        """
+        fast = self._fast
+        record = message.record
+        if fast is None or not fast.prepare(record):
+            return False
+        tick = time.time_ns()
+        if tick // 1_000_000 != self._tick:
+            self._tick = tick // 1_000_000
+            self._now = datetime.fromtimestamp(self._tick / 1000, UTC).isoformat()
+        data = self.data
+        end, count = self._rows
+        # [v1,...,vn] over the previous row's newline, then "[" and "]" become newlines
+        self._encode_into(astuple(record) + fast.tail(message, self._now, tick), data, end - 1)
+        data[end - 1] = 10
+        data[-1] = 10
+        if controls:
+            data[end:] = fastpath.unescape_controls(data[end:])
+        if self.first_line is None:
+            self.first_line = number
+        if self._keyed and not self.duplicates:
+            self._note(fast.key(record))  # type: ignore[misc]
+        self.lines.append(number)
+        self.raws.append(line)
+        self._raw_bytes += len(line)
+        self._rows = (len(data), count + 1)
+        return True
 
     def _make_encoders(self) -> list[tuple[str, encode.Encoder]]:
         encoders = []
@@ -111,7 +181,7 @@ class Batch:
         return encode.cached_row_encoder(columns, self.plan.check_types)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return self._rows[1]
 
     def __bool__(self) -> bool:
         return self.first_line is not None
@@ -146,15 +216,16 @@ class Batch:
         elif row is None:
             row = ""
         if self._keyed and not self.duplicates:
-            self._note_key(record)
+            keys = self.plan.key_properties
+            self._note(record[keys[0]] if len(keys) == 1 else tuple(record[k] for k in keys))
+        count = self._rows[1]
         self.raws.append(message.raw)
         self.lines.append(message.line)
-        self.rows.append(row)  # last: an interrupted add leaves no row behind
-        self.nbytes += len(row) + len(message.raw)
+        self._raw_bytes += len(message.raw)
+        self.data += (row + "\n").encode("utf-8")
+        self._rows = (len(self.data), count + 1)
 
-    def _note_key(self, record: Mapping[str, Any]) -> None:
-        keys = self.plan.key_properties
-        key = record[keys[0]] if len(keys) == 1 else tuple(record[k] for k in keys)
+    def _note(self, key: Any) -> None:
         try:
             if key in self._seen:
                 self.duplicates = True
@@ -165,20 +236,20 @@ class Batch:
             self.duplicates = True
 
     def _metadata_row(self, record: Mapping[str, Any], body: Mapping[str, Any]) -> str:
-        """The metadata fields of a row, joined; absent values (the usual case) skip encoding."""
+        """The metadata fields of a row (``ROW_METADATA`` order), joined."""
         tick = time.time_ns()
         if tick // 1_000_000 != self._tick:
             self._tick = tick // 1_000_000
-            self._now = '"' + datetime.fromtimestamp(self._tick / 1000, UTC).isoformat() + '"'
+            self._now = datetime.fromtimestamp(self._tick / 1000, UTC).isoformat()
         extracted = body.get("time_extracted")
         deleted = record.get("_sdc_deleted_at")
         version = body.get("version")
         values = [
-            "" if extracted is None else encode.scalar(extracted),
-            self._now,
-            "" if deleted is None else encode.scalar(deleted),
+            encode.NULL if deleted is None else encode.scalar(deleted),
+            encode.NULL if extracted is None else encode.scalar(extracted),
+            '"' + self._now + '"',
             str(tick),
-            "" if version is None else encode.integer(version),
+            encode.NULL if version is None else encode.integer(version),
         ]
         if self._all_metadata:
             return ",".join(values)
@@ -214,4 +285,4 @@ class Batch:
 
     def _reject(self, message: Message, reason: str, loaded: bool) -> None:
         self.rejects.append((self.plan.stream, message.line, message.raw, reason, loaded))
-        self.nbytes += len(message.raw)
+        self._raw_bytes += len(message.raw)

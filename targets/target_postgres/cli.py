@@ -11,9 +11,10 @@ from typing import Any
 import click
 import psycopg2
 
+import target_postgres
 from bizops_core import log
 from bizops_core.errors import BizOpsError, ConfigurationError, FatalError, describe
-from target_postgres import CAPABILITIES, NAME, __version__
+from target_postgres import CAPABILITIES, DISTRIBUTION, NAME
 from target_postgres.config import config_schema, load_config
 from target_postgres.runner import load
 
@@ -24,7 +25,7 @@ def about() -> dict[str, Any]:
     """Name, version, capabilities and settings schema, as ``--about`` shows them."""
     return {
         "name": NAME,
-        "version": __version__,
+        "version": target_postgres.__version__,
         "capabilities": list(CAPABILITIES),
         "settings": config_schema(),
     }
@@ -67,7 +68,7 @@ def _about_text(info: dict[str, Any]) -> str:
 @click.option(
     "--log-level", default="INFO", envvar="TARGET_POSTGRES_LOG_LEVEL", help="Logging level."
 )
-@click.version_option(__version__, prog_name=NAME)
+@click.version_option(package_name=DISTRIBUTION, prog_name=NAME)
 def main(
     config_path: Path | None,
     input_path: Path | None,

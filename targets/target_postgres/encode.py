@@ -13,16 +13,21 @@ from target_postgres.reader import _fragment
 from target_postgres.reader import encode as json_text
 from target_postgres.types import INTEGER_TYPES, JSON_COLUMN_TYPES
 
-# In COPY ... (FORMAT csv) an unquoted empty field is NULL and a quoted one ("") is the empty
-# string; inside quotes only '"' needs doubling, so newlines, tabs, backslashes and emoji pass as
-# they are. Every string is quoted, which also keeps a lone \. from reading as end-of-data.
+# Rows are COPY CSV with a backslash as the escape character and an unquoted null as NULL
+# (COPY_OPTIONS): a quoted field holds its text with '"' and '\\' escaped by a backslash, so
+# newlines, tabs and emoji pass as they are; an unquoted null is NULL and a quoted "null" the
+# string; a quoted "" is the empty string. Every string is quoted, which also keeps a lone \.
+# from reading as end-of-data. A JSON array's body as msgspec writes it is such a row, as long
+# as no string needs an escape other than \" (see fastpath).
+COPY_OPTIONS = "FORMAT csv, ESCAPE E'\\\\', NULL 'null'"
+NULL = "null"
 Encoder = Callable[[Any], str]
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
 
 
 def quote(text: str) -> str:
     """A CSV field holding exactly ``text``."""
-    return '"' + text.replace('"', '""') + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def scalar(value: Any) -> str:
@@ -36,7 +41,7 @@ def scalar(value: Any) -> str:
     if kind is str:
         return quote(value)
     if value is None:
-        return ""
+        return NULL
     if kind is bool:
         return "true" if value else "false"
     if kind is int or kind is float:
@@ -72,7 +77,7 @@ def integer(value: Any) -> str:
 def jsonb(value: Any) -> str:
     """A value for a jsonb column: any JSON value (a string too) as JSON text; null is NULL."""
     if value is None:
-        return ""
+        return NULL
     return quote(json_text(value))
 
 
@@ -143,7 +148,7 @@ def _fast(slow: Encoder, encoder: Encoder, kinds: frozenset[str]) -> Encoder:
         def bigint(value: Any) -> str:
             if type(value) is int and BIGINT_MIN <= value <= BIGINT_MAX:
                 return repr(value)
-            return "" if value is None else slow(value)
+            return NULL if value is None else slow(value)
 
         return bigint
     accepted = frozenset(t for kind in kinds for t in _FAST_TYPES.get(kind, ()))
@@ -161,7 +166,7 @@ def _fast(slow: Encoder, encoder: Encoder, kinds: frozenset[str]) -> Encoder:
     def fast(value: Any) -> str:
         if type(value) in accepted:
             return write(value)
-        return "" if value is None else slow(value)
+        return NULL if value is None else slow(value)
 
     return fast
 
@@ -196,12 +201,12 @@ def holds_nul(value: Any) -> bool:
 # encoders reach the code as globals K<i> / S<i>; nothing from the input is formatted into it.
 RowEncoder = Callable[[dict[str, Any]], str]
 _INLINE = {
-    str: ("t is str", "'\"' + v.replace('\"', '\"\"') + '\"'"),
+    str: ("t is str", "'\"' + v.replace(B, BB).replace(Q, BQ) + '\"'"),
     int: ("t is int", "v"),  # an f-string formats an int as repr does
     float: ("t is float", "v"),  # and a float as repr does (shortest round-trip digits)
     bool: ("t is bool", "'true' if v else 'false'"),
-    dict: ("t is dict", "'\"' + D(v, default=F).decode().replace('\"', '\"\"') + '\"'"),
-    list: ("t is list", "'\"' + D(v, default=F).decode().replace('\"', '\"\"') + '\"'"),
+    dict: ("t is dict", "'\"' + D(v, default=F).decode().replace(B, BB).replace(Q, BQ) + '\"'"),
+    list: ("t is list", "'\"' + D(v, default=F).decode().replace(B, BB).replace(Q, BQ) + '\"'"),
 }
 _NATURAL = {scalar: (str, int, float, bool), integer: (int,), jsonb: (dict, list)}
 _KIND_TYPES = {"string": {str}, "integer": {int}, "number": {int, float}, "boolean": {bool}}
@@ -225,7 +230,7 @@ def _column_source(index: int, encoder: Encoder, inline: list[type]) -> list[str
         if encoder is integer:  # beyond 64 bits the full encoder asks for a numeric column
             test += " and LO <= v <= HI"
         lines += [f"    {'if' if position == 0 else 'elif'} {test}:", f"        f{index} = {value}"]
-    lines += [f"    {'elif' if inline else 'if'} v is None:", f"        f{index} = ''"]
+    lines += [f"    {'elif' if inline else 'if'} v is None:", f"        f{index} = 'null'"]
     return [*lines, "    else:", f"        f{index} = S{index}(v)"]
 
 
@@ -238,6 +243,7 @@ def row_encoder(columns: list[tuple[str, str, frozenset[str] | None]], check: bo
     """
     # D, F: reader.encode's own serialiser, called inline to save a call per object
     scope: dict[str, Any] = {"D": orjson.dumps, "F": _fragment, "LO": BIGINT_MIN, "HI": BIGINT_MAX}
+    scope |= {"B": "\\", "BB": "\\\\", "Q": '"', "BQ": '\\"'}  # the escapes of quote()
     body = ["def encode_row(record):", "    get = record.get"]
     for index, (prop, column_type, kinds) in enumerate(columns):
         encoder = encoder_for(column_type)

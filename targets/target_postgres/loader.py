@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from typing import Any
 
 import psycopg2
@@ -13,14 +12,14 @@ import psycopg2.errors
 from psycopg2 import sql
 
 from bizops_core.errors import DataError
-from target_postgres import meta, table
+from target_postgres import encode, meta, table
 from target_postgres.batch import BATCHED_AT, ORDINAL, Batch
 from target_postgres.meta import Reject
 
 LOGGER = logging.getLogger("target_postgres.loader")
 ROW = "_bizops_row"  # position of a row in the careful staging table (1-based, COPY order)
 _COPY_LINE = re.compile(r"\bline (\d+)")
-_CHUNK_ROWS = 2000
+_CHUNK_BYTES = 1 << 20
 
 
 class RejectedValueError(DataError):
@@ -28,29 +27,25 @@ class RejectedValueError(DataError):
 
 
 class RowsReader:
-    """A read-only file over CSV rows for ``copy_expert``: joins and encodes a chunk at a time."""
+    """A read-only file over a batch's COPY rows for ``copy_expert``, a slice at a time."""
 
-    def __init__(self, rows: list[str], suffix: str = "") -> None:
-        self._rows = rows
-        self._sep = suffix + "\n"
+    def __init__(self, batch: Batch) -> None:
+        self._data = batch.payload()
         self._next = 0
 
     def read(self, size: int = -1) -> bytes:
-        """The next chunk of rows (the size hint is ignored: whole rows are sent)."""
+        """The next ``_CHUNK_BYTES`` of rows (the size hint is ignored)."""
         start = self._next
-        if start >= len(self._rows):
-            return b""
-        self._next = start + _CHUNK_ROWS
-        return (self._sep.join(self._rows[start : self._next]) + self._sep).encode("utf-8")
+        self._next = start + _CHUNK_BYTES
+        return self._data[start : self._next].tobytes()
 
 
-def write_batch(cur: Any, batch: Batch, batched_at: datetime, slot: int) -> list[Reject]:
+def write_batch(cur: Any, batch: Batch, slot: int) -> list[Reject]:
     """Write a batch inside the caller's transaction; returns the records refused by PostgreSQL.
 
     Args:
         cur: a cursor of the writer's connection.
         batch: the batch.
-        batched_at: the flush time, stored in ``_sdc_batched_at``.
         slot: a number unique within the transaction (names the staging tables).
 
     Raises:
@@ -59,15 +54,15 @@ def write_batch(cur: Any, batch: Batch, batched_at: datetime, slot: int) -> list
     plan = batch.plan
     if batch.widen:
         table.widen_columns(cur, plan.schema, plan.table, [(c, "numeric") for c in batch.widen])
-    if not batch.rows:
+    if not len(batch):
         return []
     cur.execute("SAVEPOINT bizops_batch")
     try:
-        _write(cur, batch, batched_at, slot, None)
+        _write(cur, batch, slot, None)
     except psycopg2.DataError as exc:
         cur.execute("ROLLBACK TO SAVEPOINT bizops_batch")
         LOGGER.info("stream %s: %s; checking the batch row by row", plan.stream, _brief(exc))
-        return _write_carefully(cur, batch, batched_at, slot, exc)
+        return _write_carefully(cur, batch, slot, exc)
     cur.execute("RELEASE SAVEPOINT bizops_batch")
     return []
 
@@ -75,26 +70,18 @@ def write_batch(cur: Any, batch: Batch, batched_at: datetime, slot: int) -> list
 Source = tuple[sql.Identifier, dict[str, str]]  # a checked text stage and the column types
 
 
-def _write(cur: Any, batch: Batch, batched_at: datetime, slot: int, source: Source | None) -> None:
+def _write(cur: Any, batch: Batch, slot: int, source: Source | None) -> None:
     """Merge or append the batch's rows, from COPY or (``source``) from a checked text stage."""
     plan = batch.plan
     target = meta.qualified(plan.schema, plan.table)
     columns = plan.row_columns()
     if not plan.keys:
-        with_batched = BATCHED_AT in plan.metadata
-        if source is None:
-            suffix = f',"{batched_at.isoformat()}"' if with_batched else ""
-            names = [*columns, BATCHED_AT] if with_batched else columns
-            _copy(cur, target, names, RowsReader(batch.rows, suffix))
+        if source is None:  # _sdc_batched_at: the column's default, the transaction's time
+            _copy(cur, target, columns, RowsReader(batch))
         else:
-            _insert_from(cur, target, batch, source, batched_at)
+            _insert_from(cur, target, batch, source, with_batched=True)
         return
-    if (
-        source is None
-        and plan.direct
-        and not batch.duplicates
-        and _copy_direct(cur, batch, batched_at)
-    ):
+    if source is None and plan.direct and not batch.duplicates and _copy_direct(cur, batch):
         return
     stage = sql.Identifier(f"_bizops_stage_{slot}")
     cur.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(stage, target))
@@ -104,23 +91,20 @@ def _write(cur: Any, batch: Batch, batched_at: datetime, slot: int, source: Sour
         )
     )
     if source is None:
-        _copy(cur, stage, columns, RowsReader(batch.rows))
+        _copy(cur, stage, columns, RowsReader(batch))
     else:
-        _insert_from(cur, stage, batch, source, None)
-    cur.execute(_merge_statement(batch, stage, batched_at, batch.duplicates or source is not None))
+        _insert_from(cur, stage, batch, source, with_batched=False)
+    cur.execute(_merge_statement(batch, stage, batch.duplicates or source is not None))
 
 
-def _copy_direct(cur: Any, batch: Batch, batched_at: datetime) -> bool:
+def _copy_direct(cur: Any, batch: Batch) -> bool:
     """COPY a keyed batch without repeated keys straight into its table: the cheapest path,
     right whenever none of its keys is stored yet. On the first key that is, undo and return
     False; the stream then merges through a staging table for the rest of the run."""
     plan = batch.plan
-    with_batched = BATCHED_AT in plan.metadata
-    suffix = f',"{batched_at.isoformat()}"' if with_batched else ""
-    names = plan.row_columns() + ([BATCHED_AT] if with_batched else [])
     cur.execute("SAVEPOINT bizops_direct")
-    try:
-        _copy(cur, meta.qualified(plan.schema, plan.table), names, RowsReader(batch.rows, suffix))
+    try:  # _sdc_batched_at: the column's default, the transaction's time
+        _copy(cur, meta.qualified(plan.schema, plan.table), plan.row_columns(), RowsReader(batch))
     except psycopg2.errors.UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT bizops_direct")
         plan.direct = False
@@ -130,15 +114,13 @@ def _copy_direct(cur: Any, batch: Batch, batched_at: datetime) -> bool:
     return True
 
 
-def _merge_statement(
-    batch: Batch, stage: sql.Identifier, batched_at: datetime, repeated: bool
-) -> sql.Composed:
+def _merge_statement(batch: Batch, stage: sql.Identifier, repeated: bool) -> sql.Composed:
     plan = batch.plan
     columns = plan.row_columns()
     values: list[sql.Composable] = [sql.Identifier(name) for name in columns]
     if BATCHED_AT in plan.metadata:
         columns.append(BATCHED_AT)
-        values.append(sql.Literal(batched_at))
+        values.append(sql.SQL("now()"))  # as the column's default: the transaction's time
     keys = sql.SQL(", ").join(map(sql.Identifier, plan.keys))
     updates = [
         sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(name))
@@ -163,15 +145,13 @@ def _merge_statement(
 
 
 def _copy(cur: Any, into: sql.Composable, columns: list[str], data: RowsReader) -> None:
-    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-        into, sql.SQL(", ").join(map(sql.Identifier, columns))
+    statement = sql.SQL("COPY {} ({}) FROM STDIN WITH ({})").format(
+        into, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL(encode.COPY_OPTIONS)
     )
     cur.copy_expert(statement, data, size=1 << 20)
 
 
-def _write_carefully(
-    cur: Any, batch: Batch, batched_at: datetime, slot: int, cause: psycopg2.Error
-) -> list[Reject]:
+def _write_carefully(cur: Any, batch: Batch, slot: int, cause: psycopg2.Error) -> list[Reject]:
     """COPY the rows as text, reject those with a value their column type refuses, load the rest."""
     plan = batch.plan
     columns = plan.row_columns()
@@ -183,7 +163,7 @@ def _write_carefully(
             "CREATE TEMP TABLE {} ({}, {} bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP"
         ).format(careful, definitions, sql.Identifier(ROW))
     )
-    _copy(cur, careful, columns, RowsReader(batch.rows))
+    _copy(cur, careful, columns, RowsReader(batch))
     checked = [(c, types[c]) for c in columns if types[c] != "text"]
     rejects = _find_rejects(cur, batch, careful, checked)
     if not rejects:
@@ -192,7 +172,7 @@ def _write_carefully(
         sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(careful, sql.Identifier(ROW)),
         ([row for row, _ in rejects],),
     )
-    _write(cur, batch, batched_at, slot, (careful, types))
+    _write(cur, batch, slot, (careful, types))
     stream = plan.stream
     return [(stream, batch.lines[row - 1], batch.raws[row - 1], why, False) for row, why in rejects]
 
@@ -226,7 +206,7 @@ def _find_rejects(
 
 
 def _insert_from(
-    cur: Any, into: sql.Composable, batch: Batch, source: Source, batched_at: datetime | None
+    cur: Any, into: sql.Composable, batch: Batch, source: Source, with_batched: bool
 ) -> None:
     plan = batch.plan
     careful, types = source
@@ -234,9 +214,9 @@ def _insert_from(
     values = [
         sql.SQL("CAST({} AS {})").format(sql.Identifier(c), sql.SQL(types[c])) for c in columns
     ]
-    if batched_at is not None and BATCHED_AT in plan.metadata:
+    if with_batched and BATCHED_AT in plan.metadata:
         columns = [*columns, BATCHED_AT]
-        values.append(sql.Literal(batched_at))
+        values.append(sql.SQL("now()"))
     cur.execute(
         sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {} ORDER BY {}").format(
             into,
@@ -257,11 +237,11 @@ def _refused(batch: Batch, exc: psycopg2.Error) -> RejectedValueError:
     context = exc.diag.context or ""
     found = _COPY_LINE.search(context)
     where = ""
-    if found and 0 < int(found.group(1)) <= len(batch.rows):
+    if found and 0 < int(found.group(1)) <= len(batch):
         where = f"line {batch.lines[int(found.group(1)) - 1]}: "
     return RejectedValueError(
         f"{where}stream {batch.plan.stream!r}: PostgreSQL refused the batch: {_brief(exc)}; "
-        f"the batch of {len(batch.rows)} records was not loaded"
+        f"the batch of {len(batch)} records was not loaded"
     )
 
 

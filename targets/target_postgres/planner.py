@@ -7,11 +7,16 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-import jsonschema
-
 from bizops_core.errors import DataError
 from target_postgres import table, types
-from target_postgres.batch import METADATA_TYPES, ORDINAL, Column, StreamPlan, Validator
+from target_postgres.batch import (
+    BATCHED_AT,
+    METADATA_TYPES,
+    ORDINAL,
+    Column,
+    StreamPlan,
+    Validator,
+)
 from target_postgres.config import TargetConfig
 from target_postgres.meta import IdentifierMap
 from target_postgres.reader import Message
@@ -59,6 +64,8 @@ class Planner:
         wanted += [(name, METADATA_TYPES[name]) for name in metadata]
         key_columns = tuple(names[key] for key in keys)
         actual = table.sync_table(cur, schema, table_name, wanted, key_columns)
+        if BATCHED_AT in metadata:  # COPY leaves it out: the column's default fills it
+            table.default_now(cur, schema, table_name, BATCHED_AT)
         columns = [
             Column(prop, names[prop], actual[names[prop]], types.value_kinds(properties[prop]))
             for prop in properties
@@ -77,28 +84,27 @@ class Planner:
         )
 
 
-def _is_number(checker: Any, value: Any) -> bool:
-    return isinstance(value, Decimal) or _DRAFT7_TYPES.is_type(value, "number")
-
-
-def _is_integer(checker: Any, value: Any) -> bool:
-    if isinstance(value, Decimal):
-        return value == value.to_integral_value()
-    return _DRAFT7_TYPES.is_type(value, "integer")
-
-
-# The reader returns Decimal for numbers a double cannot hold exactly; they are numbers too.
-_DRAFT7_TYPES = jsonschema.Draft7Validator.TYPE_CHECKER
-_DECIMAL_AWARE = jsonschema.validators.extend(
-    jsonschema.Draft7Validator,
-    type_checker=_DRAFT7_TYPES.redefine_many({"number": _is_number, "integer": _is_integer}),
-)
-
-
 def _strict_validator(properties: dict[str, Any]) -> Validator:
     """A full JSON Schema check of a record (with format checks), as a reason or None."""
+    import jsonschema  # only strict validation needs it (~40 ms to import)
+
+    draft7 = jsonschema.Draft7Validator.TYPE_CHECKER
+
+    # The reader returns Decimal for numbers a double cannot hold exactly; they are numbers too.
+    def is_number(checker: Any, value: Any) -> bool:
+        return isinstance(value, Decimal) or draft7.is_type(value, "number")
+
+    def is_integer(checker: Any, value: Any) -> bool:
+        if isinstance(value, Decimal):
+            return value == value.to_integral_value()
+        return draft7.is_type(value, "integer")
+
+    decimal_aware = jsonschema.validators.extend(
+        jsonschema.Draft7Validator,
+        type_checker=draft7.redefine_many({"number": is_number, "integer": is_integer}),
+    )
     schema = {"type": "object", "properties": properties}
-    validator = _DECIMAL_AWARE(schema, format_checker=jsonschema.FormatChecker())
+    validator = decimal_aware(schema, format_checker=jsonschema.FormatChecker())
 
     def validate(record: Mapping[str, Any]) -> str | None:
         error = jsonschema.exceptions.best_match(validator.iter_errors(record))

@@ -48,18 +48,29 @@ def read_messages(lines: Iterable[bytes]) -> Iterator[Message]:
         DataError: on a line that is not a JSON object with a string ``type``, naming the line.
     """
     for number, line in enumerate(lines, 1):
-        try:
-            body = decode(line)
-        except ValueError as exc:
-            if not line.strip():
-                continue
-            raise DataError(f"line {number}: invalid JSON: {exc}") from exc
-        if not isinstance(body, dict):
-            raise DataError(f"line {number}: a Singer message must be a JSON object")
-        kind = body.get("type")
-        if not isinstance(kind, str):
-            raise DataError(f"line {number}: message has no 'type'")
-        yield Message(number, kind.upper(), body, line)
+        message = parse_message(number, line)
+        if message is not None:
+            yield message
+
+
+def parse_message(number: int, line: bytes) -> Message | None:
+    """Decode line ``number`` as a Singer message; None for a blank line.
+
+    Raises:
+        DataError: when the line is not a JSON object with a string ``type``, naming the line.
+    """
+    try:
+        body = decode(line)
+    except ValueError as exc:
+        if not line.strip():
+            return None
+        raise DataError(f"line {number}: invalid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise DataError(f"line {number}: a Singer message must be a JSON object")
+    kind = body.get("type")
+    if not isinstance(kind, str):
+        raise DataError(f"line {number}: message has no 'type'")
+    return Message(number, kind.upper(), body, line)
 
 
 def decode(line: bytes) -> Any:

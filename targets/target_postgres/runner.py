@@ -6,20 +6,21 @@ from __future__ import annotations
 import dataclasses
 import logging
 import signal
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 import psycopg2
 
 from bizops_core.errors import ConfigurationError, DataError, Interrupted, RetriableError
-from target_postgres import meta, table
+from target_postgres import fastpath, meta, table
 from target_postgres.batch import Batch, StreamPlan
 from target_postgres.config import TargetConfig
 from target_postgres.planner import Planner, parse_schema
-from target_postgres.reader import Message, read_messages
+from target_postgres.reader import Message, parse_message
 from target_postgres.writer import Job, Writer
 
 LOGGER = logging.getLogger("target_postgres.runner")
+HANDOFF_ROWS = 5000  # an idle writer takes a stream's batch from this size on
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,11 +94,20 @@ class Runner:
         # so that a resumed run re-sends exactly the uncommitted records (append streams too).
         self._commit_at_states = bool(config.state_table)
         self._flush_due = False
+        # the fast path: each stream's reader (None: full path only), one decoder for them all
+        self._fast: dict[str, fastpath.FastStream | None] = {}
+        self._fast_streams: dict[type, str] = {}
+        self._decode: Callable[[bytes], Any] | None = None
 
     def run(self, lines: Iterable[bytes]) -> RunResult:
         """Process every message, then commit everything and write the last state."""
         try:
-            for message in read_messages(lines):
+            for number, line in enumerate(lines, 1):
+                if self._decode is not None and self._fast_record(number, line):
+                    continue
+                message = parse_message(number, line)
+                if message is None:
+                    continue
                 if message.type == "RECORD":
                     self.on_record(message)
                 else:
@@ -126,7 +136,7 @@ class Runner:
         """Route a message other than RECORD by its type."""
         if message.type == "STATE":
             self._pending.append((message.line, message.body.get("value")))
-            if self.writer.idle or self._flush_due:  # else the state leaves with a later commit
+            if self.writer.waiting == 0 or self._flush_due:  # else it leaves with a later commit
                 self._flush_due = False
                 self.submit(list(self.batches))
         elif message.type == "SCHEMA":
@@ -137,6 +147,24 @@ class Runner:
             raise DataError(f"line {message.line}: BATCH messages are not supported")
         else:
             LOGGER.debug("line %d: ignoring message type %r", message.line, message.type)
+
+    def _fast_record(self, number: int, line: bytes) -> bool:
+        """Add a plain RECORD line through the fast path; False: nothing done, read it fully."""
+        controls = fastpath.escapes(line)
+        if controls is None:
+            return False
+        try:
+            message = self._decode(line)  # type: ignore[misc]
+        except fastpath.DecodeError:
+            return False
+        if message.type != "RECORD":
+            return False
+        stream = self._fast_streams[type(message)]
+        batch = self.batches[stream]
+        if not batch.add_fast(message, line, number, controls):
+            return False
+        self._added(stream, batch)
+        return True
 
     def on_record(self, message: Message) -> None:
         """Check a RECORD's stream and keys, add it to its batch, submit the batch when full."""
@@ -155,11 +183,20 @@ class Runner:
                     f"for key property {key!r}"
                 )
         batch.add(record, message)
-        if len(batch.rows) >= self._rows or batch.nbytes >= self._bytes:
+        self._added(stream, batch)
+
+    def _added(self, stream: str, batch: Batch) -> None:
+        """After a record: submit a full batch, or everything once the writer is idle (the
+        writer never waits for a STATE while records are buffered; with a state table, data
+        commits only at STATE boundaries)."""
+        rows = len(batch)
+        if rows >= self._rows or batch.nbytes >= self._bytes:
             if self._commit_at_states:
                 self._flush_due = True
             else:
                 self.submit([stream])
+        elif rows >= HANDOFF_ROWS and not self._commit_at_states and self.writer.idle:
+            self.submit(list(self.batches))
 
     def on_schema(self, message: Message) -> None:
         """Apply a SCHEMA: create, extend or widen the stream's table, then start its batch."""
@@ -169,8 +206,12 @@ class Runner:
         self.submit(list(self.batches))
         self.writer.drain()  # the writer is idle: its connection is ours until the next submit
         plan = self.planner.plan(message.line, stream, properties, key_properties)
-        self.batches[stream] = Batch(plan)
+        self._fast[stream] = fastpath.fast_stream(plan)
+        self.batches[stream] = Batch(plan, self._fast[stream])
         self._schemas[stream] = (properties, key_properties)
+        fast = [reader for reader in self._fast.values() if reader is not None]
+        self._fast_streams = {reader.envelope: reader.stream for reader in fast}
+        self._decode = None if not fast else fastpath.decoder(fast).decode
 
     def on_activate_version(self, message: Message) -> None:
         """Commit everything before it, then retire the rows of older table versions."""
@@ -188,7 +229,8 @@ class Runner:
         """Hand the streams' batches to the writer with the newest state they make safe."""
         batches = [self.batches[stream] for stream in streams if self.batches[stream]]
         for batch in batches:
-            self.batches[batch.plan.stream] = Batch(batch.plan)
+            stream = batch.plan.stream
+            self.batches[stream] = Batch(batch.plan, self._fast.get(stream))
         state = self._releasable()
         if batches or activations or state is not None:
             self.writer.submit(Job(batches, activations or [], state))

@@ -83,6 +83,24 @@ def sync_table(
     return existing
 
 
+def default_now(cur: Any, schema: str, table: str, column: str) -> None:
+    """Give a timestamp column the default ``now()`` (the loading transaction's time) unless it
+    has a default already."""
+    cur.execute(
+        """SELECT a.atthasdef FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = %s AND c.relname = %s AND a.attname = %s AND NOT a.attisdropped""",
+        (schema, table, column),
+    )
+    found = cur.fetchone()
+    if found is not None and not found[0]:
+        cur.execute(
+            sql.SQL("ALTER TABLE {}.{} ALTER COLUMN {} SET DEFAULT now()").format(
+                sql.Identifier(schema), sql.Identifier(table), sql.Identifier(column)
+            )
+        )
+
+
 def _create(
     cur: Any, schema: str, table: str, columns: Sequence[tuple[str, str]], keys: Sequence[str]
 ) -> None:

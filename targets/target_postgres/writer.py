@@ -9,7 +9,6 @@ import queue
 import threading
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import psycopg2
@@ -62,6 +61,11 @@ class Writer:
         """Whether no job is queued or being written."""
         return self._outstanding == 0
 
+    @property
+    def waiting(self) -> int:
+        """How many submitted jobs wait behind the one being written."""
+        return max(self._outstanding - 1, 0)
+
     def submit(self, job: Job) -> None:
         """Queue a job (waits while another one is already queued)."""
         self.check()
@@ -112,14 +116,13 @@ class Writer:
 
     def _run(self, job: Job) -> None:
         started = time.perf_counter()
-        batched_at = datetime.now(UTC)
         rejects: list[meta.Reject] = []
         with self.conn.cursor() as cur:
             for slot, batch in enumerate(job.batches):
                 rejects.extend(batch.rejects)
-                refused = write_batch(cur, batch, batched_at, slot)
+                refused = write_batch(cur, batch, slot)
                 rejects.extend(refused)
-                self.loaded[batch.plan.stream] += len(batch.rows) - len(refused)
+                self.loaded[batch.plan.stream] += len(batch) - len(refused)
             meta.write_rejects(cur, self.config.default_target_schema, rejects)
             for plan, version in job.activations:
                 _activate(cur, plan, version, self.config.hard_delete)
@@ -144,7 +147,7 @@ class Writer:
                 self.config.default_target_schema,
                 meta.REJECTS_TABLE,
             )
-        rows = sum(len(batch.rows) for batch in job.batches)
+        rows = sum(len(batch) for batch in job.batches)
         if rows:
             LOGGER.info(
                 "committed %d rows of %d batch(es) in %.2f s", rows, len(job.batches), seconds

@@ -128,19 +128,19 @@ def test_decode_refuses_what_is_not_json(text: bytes) -> None:
 @pytest.mark.parametrize(
     ("encoder", "value", "field"),
     [
-        (encode.scalar, None, ""),
+        (encode.scalar, None, "null"),
         (encode.scalar, "", '""'),
-        (encode.scalar, 'a "b",\nc\\', '"a ""b"",\nc\\"'),
+        (encode.scalar, 'a "b",\nc\\', '"a \\"b\\",\nc\\\\"'),
         (encode.scalar, True, "true"),
         (encode.scalar, 0.1, "0.1"),
         (encode.scalar, Decimal("1E-400"), "1E-400"),
-        (encode.scalar, {"a": [1]}, '"{""a"":[1]}"'),
+        (encode.scalar, {"a": [1]}, '"{\\"a\\":[1]}"'),
         (encode.integer, 3.0, "3"),
         (encode.integer, Decimal("4.00"), "4"),
         (encode.integer, 2.5, "2.5"),
-        (encode.jsonb, "text", '"""text"""'),
-        (encode.jsonb, None, ""),
-        (encode.jsonb, {"n": Decimal("1.10")}, '"{""n"":1.10}"'),
+        (encode.jsonb, "text", '"\\"text\\""'),
+        (encode.jsonb, None, "null"),
+        (encode.jsonb, {"n": Decimal("1.10")}, '"{\\"n\\":1.10}"'),
     ],
 )
 def test_encode(encoder, value: object, field: str) -> None:
