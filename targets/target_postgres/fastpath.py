@@ -9,10 +9,10 @@ null, strings in quotes with ``\\"`` escapes, objects and arrays as JSON text in
 CSV has no escapes for control characters, so a row whose strings hold any gets them back as
 the characters themselves (see :func:`unescape_controls`). A line takes this path when it
 escapes no NUL, its stream has only columns of the simple kinds below, and each value has the
-type its column takes as it is. Anything else -- every message that is not a plain RECORD, a misfit, a NUL, a key that is
-missing or null, an integer beyond 64 bits -- goes the full way through the reader and
-:class:`~target_postgres.batch.Batch.add`, which writes the same dialect; so both paths give
-the same rows, errors and rejects.
+type its column takes as it is. Anything else -- every message that is not a plain RECORD, a
+misfit, a NUL, a key that is missing or null, an integer beyond 64 bits -- goes the full way
+through the reader and :class:`~target_postgres.batch.Batch.add`, which writes the same
+dialect; so both paths give the same rows, errors and rejects.
 """
 
 from __future__ import annotations
