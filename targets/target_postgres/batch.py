@@ -36,7 +36,7 @@ ROW_METADATA = (
 )
 Validator = Callable[[Mapping[str, Any]], str | None]  # the reason a record misfits, or None
 _ENCODER = msgspec.json.Encoder()
-astuple = msgspec.structs.astuple
+time_ns = time.time_ns
 
 
 @dataclasses.dataclass
@@ -139,17 +139,17 @@ class Batch:
             controls: whether the row's escapes of control characters must become the characters.
         """
         fast = self._fast
-        record = message.record
-        if fast is None or not fast.prepare(record):
-            return False
-        tick = time.time_ns()
+        tick = time_ns()
         if tick // 1_000_000 != self._tick:
             self._tick = tick // 1_000_000
             self._now = datetime.fromtimestamp(self._tick / 1000, UTC).isoformat()
+        values = fast.values(message, self._now, tick) if fast is not None else None
+        if values is None:
+            return False
         data = self.data
         end, count = self._rows
         # [v1,...,vn] over the previous row's newline, then "[" and "]" become newlines
-        self._encode_into(astuple(record) + fast.tail(message, self._now, tick), data, end - 1)
+        self._encode_into(values, data, end - 1)
         data[end - 1] = 10
         data[-1] = 10
         if controls:
@@ -157,7 +157,7 @@ class Batch:
         if self.first_line is None:
             self.first_line = number
         if self._keyed and not self.duplicates:
-            self._note(fast.key(record))  # type: ignore[misc]
+            self._note(fast.key(message.record))  # type: ignore[misc]
         self.lines.append(number)
         self.raws.append(line)
         self._raw_bytes += len(line)

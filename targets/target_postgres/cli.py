@@ -19,6 +19,7 @@ from target_postgres.config import config_schema, load_config
 from target_postgres.runner import load
 
 LOGGER = logging.getLogger("target_postgres")
+_READ_BUFFER = 1 << 20  # fewer read calls than the default 8 KiB
 
 
 def about() -> dict[str, Any]:
@@ -96,9 +97,10 @@ def _run(config_path: Path | None, input_path: Path | None) -> None:
     config = load_config(config_path)
     try:
         if input_path is None:
-            load(config, sys.stdin.buffer, sys.stdout)
+            with open(sys.stdin.fileno(), "rb", buffering=_READ_BUFFER, closefd=False) as source:
+                load(config, source, sys.stdout)
         else:
-            with input_path.open("rb") as source:
+            with input_path.open("rb", buffering=_READ_BUFFER) as source:
                 load(config, source, sys.stdout)
     except psycopg2.Error as exc:
         raise FatalError(f"PostgreSQL error: {str(exc).strip()}") from exc

@@ -53,16 +53,15 @@ class FastStream:
     Attributes:
         stream: the stream name (the Struct's tag).
         envelope: the Struct a RECORD line of the stream decodes into.
-        prepare: turns raw object/array values into JSON text in place and checks raw values;
-            False sends the line the full way.
-        tail: the metadata values of a row, from the message, the receive time and the tick.
+        values: the values of a message's row (its record's fields, then the metadata from the
+            message, the receive time and the tick), raw objects and arrays turned into JSON
+            text; None when a raw value does not fit (the line then takes the full way).
         key: the key value of a decoded record (for repeated-key detection), or None.
     """
 
     stream: str
     envelope: type
-    prepare: Callable[[Any], bool]
-    tail: Callable[[Any, str, int], tuple[Any, ...]]
+    values: Callable[[Any, str, int], tuple[Any, ...] | None]
     key: Callable[[Any], Any] | None
 
 
@@ -109,16 +108,17 @@ def fast_stream(plan: Any) -> FastStream | None:
         gc=False,
     )
     scope: dict[str, Any] = {"NUMBER_START": NUMBER_START, "NUMBER_ONLY": NUMBER_ONLY}
-    prepare = _compile("prepare", ["r"], [*checks, "    return True"], scope)
-    values = [source for name, source in TAIL if name in plan.metadata]
-    returned = f"({', '.join(values)},)" if values else "()"
-    tail = _compile("tail", ["m", "now", "tick"], [f"    return {returned}"], scope)
+    scope["astuple"] = msgspec.structs.astuple
+    tail = [source for name, source in TAIL if name in plan.metadata]
+    returned = f"astuple(r) + ({', '.join(tail)},)" if tail else "astuple(r)"
+    body = ["    r = m.record", *checks, f"    return {returned}"]
+    values = _compile("values", ["m", "now", "tick"], body, scope)
     key = None
     if plan.key_properties:
         names = [f"f{[c.prop for c in plan.columns].index(k)}" for k in plan.key_properties]
         getter = ", ".join(f"r.{name}" for name in names)
         key = _compile("key", ["r"], [f"    return ({getter}{',' if len(names) > 1 else ''})"], {})
-    return FastStream(plan.stream, envelope, prepare, tail, key)
+    return FastStream(plan.stream, envelope, values, key)
 
 
 def decoder(streams: list[FastStream]) -> msgspec.json.Decoder | None:
@@ -192,7 +192,8 @@ def _field_type(column_type: str, kinds: frozenset[str] | None) -> tuple[Any, st
 
 
 def _check_source(name: str, check: str, nullable: bool) -> str:
-    """Source lines checking (and for JSON, converting) one raw field; see :func:`_compile`.
+    """Source lines checking (and for JSON, converting) one raw field of the record ``r``,
+    returning None when it does not fit; see :func:`_compile`.
 
     A missing value is None (written as null); a JSON null is a raw ``null`` (written as it is).
     """
@@ -203,14 +204,12 @@ def _check_source(name: str, check: str, nullable: bool) -> str:
     body = ["b = bytes(b)"]
     if check == "number":
         allowed = "NUMBER_START" if nullable else "NUMBER_ONLY"
-        body += [f"if b[0] not in {allowed}:", "    return False"]
+        body += [f"if b[0] not in {allowed}:", "    return None"]
     else:
         kinds = check.removeprefix("json:").split(",")
         test = " or ".join(f"b[0] == {_JSON_START[kind][0]}" for kind in kinds)
         body += [f"if {test}:", f"    r.{name} = b.decode()"]
-        body += (
-            ["elif b[0] != 110:", "    return False"] if nullable else ["else:", "    return False"]
-        )
+        body += ["elif b[0] != 110:" if nullable else "else:", "    return None"]
     return "\n".join(lines + [indent + line for line in body])
 
 

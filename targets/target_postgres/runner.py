@@ -98,6 +98,7 @@ class Runner:
         self._fast: dict[str, fastpath.FastStream | None] = {}
         self._fast_streams: dict[type, str] = {}
         self._decode: Callable[[bytes], Any] | None = None
+        self._full_path = 0  # RECORD lines that did not take the fast path
 
     def run(self, lines: Iterable[bytes]) -> RunResult:
         """Process every message, then commit everything and write the last state."""
@@ -120,10 +121,12 @@ class Runner:
         records = dict(self.writer.loaded)
         rejected = dict(self.writer.rejected)
         LOGGER.info(
-            "loaded records per stream %s; rejected %s; wrote %d state(s)",
+            "loaded records per stream %s; rejected %s; wrote %d state(s); "
+            "%d record(s) took the full path",
             records,
             rejected or "none",
             self.writer.emitted,
+            self._full_path,
         )
         return RunResult(records, rejected, self.writer.emitted)
 
@@ -168,6 +171,7 @@ class Runner:
 
     def on_record(self, message: Message) -> None:
         """Check a RECORD's stream and keys, add it to its batch, submit the batch when full."""
+        self._full_path += 1
         body = message.body
         stream = body.get("stream")
         batch = self.batches.get(stream) if isinstance(stream, str) else None
