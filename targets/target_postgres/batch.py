@@ -129,8 +129,9 @@ class Batch:
         del self.lines[count:], self.raws[count:]
         return memoryview(self.data)[1:]
 
-    def add_fast(self, message: Any, line: bytes, number: int, controls: bool) -> bool:
-        """Add a RECORD decoded by the fast path; False (nothing added) sends it the full way.
+    def add_fast(self, message: Any, line: bytes, number: int, controls: bool) -> int:
+        """Add a RECORD decoded by the fast path; returns the batch's row count, or 0 (nothing
+        added: the line takes the full way).
 
         Args:
             message: the stream's ``fastpath`` envelope Struct.
@@ -145,7 +146,7 @@ class Batch:
             self._now = datetime.fromtimestamp(self._tick / 1000, UTC).isoformat()
         values = fast.values(message, self._now, tick) if fast is not None else None
         if values is None:
-            return False
+            return 0
         data = self.data
         end, count = self._rows
         # [v1,...,vn] over the previous row's newline, then "[" and "]" become newlines
@@ -162,7 +163,7 @@ class Batch:
         self.raws.append(line)
         self._raw_bytes += len(line)
         self._rows = (len(data), count + 1)
-        return True
+        return count + 1
 
     def _make_encoders(self) -> list[tuple[str, encode.Encoder]]:
         encoders = []

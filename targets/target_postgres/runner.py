@@ -164,9 +164,11 @@ class Runner:
             return False
         stream = self._fast_streams[type(message)]
         batch = self.batches[stream]
-        if not batch.add_fast(message, line, number, controls):
+        rows = batch.add_fast(message, line, number, controls)
+        if not rows:
             return False
-        self._added(stream, batch)
+        if rows & 63 == 0 or rows >= self._rows:  # the byte limit is checked every 64 records
+            self._added(stream, batch)
         return True
 
     def on_record(self, message: Message) -> None:
