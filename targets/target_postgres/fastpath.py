@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Annotated, Any, Union
 
 import msgspec
@@ -76,6 +77,7 @@ def fast_stream(plan: Any) -> FastStream | None:
     fields: list[tuple[Any, ...]] = []
     rename: dict[str, str] = {}
     checks: list[str] = []
+    key_values: dict[str, str] = {}  # key property -> the expression of its value
     for index, column in enumerate(plan.columns):
         kind = _field_type(column.type, column.kinds)
         if kind is None:
@@ -85,6 +87,10 @@ def fast_stream(plan: Any) -> FastStream | None:
         rename[name] = column.prop
         key = column.prop in plan.key_properties
         if key:  # required and not null: else the full path names the missing key
+            if check is not None and check != "number":
+                return None  # a JSON key: the full path compares its values, not its text
+            # a raw number compares as a Decimal (1.0 and 1 are one key, as in the full path)
+            key_values[column.prop] = f"D(bytes(r.{name}))" if check else f"r.{name}"
             fields.append((name, value_type))
         else:
             fields.append((name, value_type if check else value_type | None, None))
@@ -115,10 +121,14 @@ def fast_stream(plan: Any) -> FastStream | None:
     values = _compile("values", ["m", "now", "tick"], body, scope)
     key = None
     if plan.key_properties:
-        names = [f"f{[c.prop for c in plan.columns].index(k)}" for k in plan.key_properties]
-        getter = ", ".join(f"r.{name}" for name in names)
-        key = _compile("key", ["r"], [f"    return ({getter}{',' if len(names) > 1 else ''})"], {})
+        getter = ", ".join(key_values[prop] for prop in plan.key_properties)
+        comma = "," if len(plan.key_properties) > 1 else ""
+        key = _compile("key", ["r"], [f"    return ({getter}{comma})"], {"D": _decimal})
     return FastStream(plan.stream, envelope, values, key)
+
+
+def _decimal(raw: bytes) -> Decimal:
+    return Decimal(raw.decode("ascii"))
 
 
 def decoder(streams: list[FastStream]) -> msgspec.json.Decoder | None:

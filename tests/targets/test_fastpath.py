@@ -141,3 +141,25 @@ def test_escapes(line: bytes, expected: bool | None) -> None:
 def test_unescape_controls_reads_escapes_left_to_right() -> None:
     row = b'"a\\nb","c\\\\nd\\u001b\\"",1'
     assert fastpath.unescape_controls(row) == b'"a\nb","c\\\\nd\x1b\\"",1'
+
+
+def test_a_number_key_repeated_as_1_and_1_0_is_one_key(
+    run_target: RunTarget, db, db_schema: str, tmp_path: Path
+) -> None:
+    schema = {
+        "type": "SCHEMA",
+        "stream": "prices",
+        "key_properties": ["n"],
+        "schema": {"properties": {"n": {"type": "number"}, "s": {"type": "string"}}},
+    }
+    lines = [json.dumps(schema)]
+    lines += [
+        f'{{"type": "RECORD", "stream": "prices", "record": {{"n": {n}, "s": "{s}"}}}}'
+        for n, s in [("1", "first"), ("2.5", "x"), ("1.0", "second"), ("1", "third")]
+    ]
+    source = tmp_path / "prices.singer"
+    source.write_text("\n".join(lines) + "\n")
+    assert run_target(source).returncode == 0
+    assert run_target(source).returncode == 0  # every key stored: the batch merges
+    rows = select(db, f'SELECT n, s FROM "{db_schema}".prices ORDER BY n')
+    assert rows == [(Decimal("1"), "third"), (Decimal("2.5"), "x")]
