@@ -121,6 +121,15 @@ class Batch:
         """Bytes held: the encoded rows and the raw lines kept for rejects."""
         return len(self.data) + self._raw_bytes
 
+    def _clock(self) -> int:
+        """The nanosecond tick of a record (its _sdc_sequence); ``_now`` becomes its
+        millisecond as ISO text (its _sdc_received_at), formatted once per millisecond."""
+        tick = time_ns()
+        if tick // 1_000_000 != self._tick:
+            self._tick = tick // 1_000_000
+            self._now = datetime.fromtimestamp(self._tick / 1000, UTC).isoformat()
+        return tick
+
     def payload(self) -> memoryview:
         """The rows to COPY (whole rows only; call once the batch is no longer added to)."""
         end, count = self._rows
@@ -140,10 +149,7 @@ class Batch:
             controls: whether the row's escapes of control characters must become the characters.
         """
         fast = self._fast
-        tick = time_ns()
-        if tick // 1_000_000 != self._tick:
-            self._tick = tick // 1_000_000
-            self._now = datetime.fromtimestamp(self._tick / 1000, UTC).isoformat()
+        tick = self._clock()
         values = fast.values(message, self._now, tick) if fast is not None else None
         if values is None:
             return 0
@@ -238,10 +244,7 @@ class Batch:
 
     def _metadata_row(self, record: Mapping[str, Any], body: Mapping[str, Any]) -> str:
         """The metadata fields of a row (``ROW_METADATA`` order), joined."""
-        tick = time.time_ns()
-        if tick // 1_000_000 != self._tick:
-            self._tick = tick // 1_000_000
-            self._now = datetime.fromtimestamp(self._tick / 1000, UTC).isoformat()
+        tick = self._clock()
         extracted = body.get("time_extracted")
         deleted = record.get("_sdc_deleted_at")
         version = body.get("version")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -33,24 +32,6 @@ class Message(NamedTuple):
     type: str
     body: dict[str, Any]
     raw: bytes
-
-
-def read_messages(lines: Iterable[bytes]) -> Iterator[Message]:
-    """Decode Singer messages from raw lines, skipping blank lines.
-
-    Args:
-        lines: the input, one JSON message per line (bytes, as read from a binary stream).
-
-    Yields:
-        The messages in input order.
-
-    Raises:
-        DataError: on a line that is not a JSON object with a string ``type``, naming the line.
-    """
-    for number, line in enumerate(lines, 1):
-        message = parse_message(number, line)
-        if message is not None:
-            yield message
 
 
 def parse_message(number: int, line: bytes) -> Message | None:
