@@ -81,3 +81,10 @@ def _register() -> None:
 
 
 _register()
+
+
+def console() -> None:
+    """The console script: :func:`main`, then a prompt exit (see ``run_and_exit``)."""
+    from bizops_core.console import run_and_exit
+
+    run_and_exit(main)

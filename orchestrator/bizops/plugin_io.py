@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import IO
 
 METRIC = re.compile(r"METRIC: (\{.*\})\s*$")
-# target-postgres' flush line; any target may print Singer METRIC lines instead.
-WROTE = re.compile(r"stream (\S+): wrote (\d+) rows")
-REJECTED = re.compile(r"stream (\S+): rejected (\d+) (?:rows|records)")
+# target-postgres' lines after each commit; any target may print Singer METRIC lines instead.
+WROTE = re.compile(r"stream (.+?): wrote (\d+) rows")
+REJECTED = re.compile(r"stream (.+?): rejected (\d+) (?:rows|records|record\(s\))")
 
 
 class StderrPump(threading.Thread):

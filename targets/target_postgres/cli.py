@@ -104,3 +104,10 @@ def _run(config_path: Path | None, input_path: Path | None) -> None:
                 load(config, source, sys.stdout)
     except psycopg2.Error as exc:
         raise FatalError(f"PostgreSQL error: {str(exc).strip()}") from exc
+
+
+def console() -> None:
+    """The console script: :func:`main`, then a prompt exit (see ``run_and_exit``)."""
+    from bizops_core.console import run_and_exit
+
+    run_and_exit(main)

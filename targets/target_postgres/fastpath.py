@@ -32,7 +32,7 @@ NUMBER_START = frozenset(b"-0123456789n")  # a JSON number, or null
 NUMBER_ONLY = NUMBER_START - {ord("n")}
 _JSON_START = {"object": b"{", "array": b"["}
 _JSON_KINDS = frozenset(_JSON_START)
-_PLAIN_ESCAPES = (b'"', b"\\", b"/")  # msgspec writes these back as CSV reads them
+_PLAIN_ESCAPES = frozenset(b'"\\/')  # msgspec writes these back as CSV reads them
 _ESCAPE = re.compile(rb"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 _CONTROLS = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 # column types a JSON string goes into as it is (PostgreSQL parses dates and times)
@@ -155,15 +155,16 @@ def escapes(line: bytes) -> bool | None:
         backslash or a slash, or holds a raw tab or carriage return (JSON whitespace, which an
         object kept as text carries); False when nothing needs doing.
     """
-    fix = b"\t" in line or b"\r" in line
-    at = line.find(b"\\")
+    fix = 9 in line or 13 in line  # a tab or CR (an int operand: one memchr)
+    end = len(line) - 1
+    at = line.find(92)  # a backslash
     while at >= 0:
-        escaped = line[at + 1 : at + 2]
+        escaped = line[at + 1] if at < end else 0
         if escaped not in _PLAIN_ESCAPES:
-            if escaped == b"u" and line[at + 2 : at + 6] == b"0000":
+            if escaped == 117 and line[at + 2 : at + 6] == b"0000":  # \u0000
                 return None
             fix = True
-        at = line.find(b"\\", at + 2)
+        at = line.find(92, at + 2)
     return fix
 
 

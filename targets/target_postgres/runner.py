@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import signal
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
@@ -21,6 +22,10 @@ from target_postgres.writer import Job, Writer
 
 LOGGER = logging.getLogger("target_postgres.runner")
 HANDOFF_ROWS = 5000  # an idle writer takes a stream's batch from this size on
+# The writer thread needs the GIL back after each statement and COPY chunk it sends; at
+# Python's default 5 ms switch interval it waits that long behind the parsing main thread
+# every time (measured: 100k records 1.17 s at 5 ms, 1.02 s at 0.2 ms).
+SWITCH_INTERVAL = 0.0002
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,10 +50,13 @@ def load(config: TargetConfig, lines: Iterable[bytes], out: TextIO) -> RunResult
     conn = _connect(config)
     writer = Writer(conn, config, out)
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         return Runner(config, writer).run(lines)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sys.setswitchinterval(interval)
         writer.close()
         conn.close()
 

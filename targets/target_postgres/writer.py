@@ -117,12 +117,13 @@ class Writer:
     def _run(self, job: Job) -> None:
         started = time.perf_counter()
         rejects: list[meta.Reject] = []
+        written: Counter[str] = Counter()  # rows loaded per stream
         with self.conn.cursor() as cur:
             for slot, batch in enumerate(job.batches):
                 rejects.extend(batch.rejects)
                 refused = write_batch(cur, batch, slot)
                 rejects.extend(refused)
-                self.loaded[batch.plan.stream] += len(batch) - len(refused)
+                written[batch.plan.stream] += len(batch) - len(refused)
             meta.write_rejects(cur, self.config.default_target_schema, rejects)
             for plan, version in job.activations:
                 _activate(cur, plan, version, self.config.hard_delete)
@@ -130,28 +131,23 @@ class Writer:
                 schema, name = self.config.state_table_name()
                 meta.write_state(cur, schema, name, self.config.state_id, job.state[0])
         self.conn.commit()
-        self._log(job, rejects, time.perf_counter() - started)
+        self.loaded.update(written)
+        self._log(written, rejects, time.perf_counter() - started)
         if job.state is not None:
             self.out.write(encode(job.state[0]) + "\n")
             self.out.flush()
             self.emitted += 1
 
-    def _log(self, job: Job, rejects: list[meta.Reject], seconds: float) -> None:
+    def _log(self, written: Counter[str], rejects: list[meta.Reject], seconds: float) -> None:
+        """One line per stream after a commit (bizops sums these into its run history):
+        ``stream S: wrote N rows`` and ``stream S: rejected N record(s)``."""
         counts = Counter(stream for stream, *_ in rejects)
         self.rejected.update(counts)
+        rejects_table = f"{self.config.default_target_schema}.{meta.REJECTS_TABLE}"
         for stream, count in counts.items():
-            LOGGER.warning(
-                "stream %s: %d record(s) went to %s.%s",
-                stream,
-                count,
-                self.config.default_target_schema,
-                meta.REJECTS_TABLE,
-            )
-        rows = sum(len(batch) for batch in job.batches)
-        if rows:
-            LOGGER.info(
-                "committed %d rows of %d batch(es) in %.2f s", rows, len(job.batches), seconds
-            )
+            LOGGER.warning("stream %s: rejected %d record(s) into %s", stream, count, rejects_table)
+        for stream, rows in written.items():
+            LOGGER.info("stream %s: wrote %d rows (committed in %.2f s)", stream, rows, seconds)
 
 
 def _activate(cur: Any, plan: StreamPlan, version: int, hard_delete: bool) -> None:

@@ -98,3 +98,19 @@ def test_terminal_progress_redraws_a_live_count_line(slow_project: SlowProject) 
     assert "\r\x1b[K" + slow_project.name + ":" in output
     assert re.search(r"alpha=\d+", output)
     assert "succeeded" in output
+
+
+def test_history_counts_the_rows_the_target_loaded_and_rejected(slow_project: SlowProject) -> None:
+    data = slow_project.data()
+    for row in data["alpha"][3:5]:
+        row["value"] = 12345  # not a string: target-postgres puts these two in its rejects table
+    slow_project.write_data(data)
+    result = slow_project.bizops("run", slow_project.name, "--log-format", "json")
+    assert result.returncode == 0, result.stderr
+    [run] = slow_project.runs()
+    assert run.rows_read == {"alpha": 60, "beta": 60, "gamma": 60}
+    assert run.stream_counts == {"alpha": 58, "beta": 60, "gamma": 60}
+    assert run.rows_rejected == {"alpha": 2}
+    assert len(slow_project.rows("alpha")) == 58
+    last = json.loads(result.stderr.splitlines()[-1])
+    assert last["loaded"] == {"alpha": 58, "beta": 60, "gamma": 60}

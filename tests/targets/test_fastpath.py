@@ -131,6 +131,10 @@ def test_a_missing_key_is_named_by_the_full_path(run_target: RunTarget, tmp_path
         (b'{"a": "\\u00e9"}', True),
         (b'{"a":\t1}', True),
         (b'{"a": "x\\u0000"}', None),
+        (b'{"a": "x\\\\\\u0000"}', None),  # an escaped backslash, then \u0000
+        (b'{"a": "x\\\\u0000"}', False),  # an escaped backslash, then the text u0000
+        (b'{"a":\r1}', True),
+        (b'{"a": "x\\', True),  # cut short after a backslash: decoding then refuses it
         (b"{}", False),
     ],
 )

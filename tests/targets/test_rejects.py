@@ -43,8 +43,8 @@ def test_misfits_go_to_the_rejects_table_and_the_rest_loads(
     assert reasons[3].startswith("NUL character(s) removed")
     assert json.loads(rejects[3][2])["record"]["name"] == "nul\x00here"
     assert state_lines(result.stdout) == [{"done": 1}, {"done": 2}]
-    assert "stream items: 3 record(s) went to" in result.stderr
-    assert "stream notes: 1 record(s) went to" in result.stderr
+    assert "stream items: rejected 3 record(s) into" in result.stderr
+    assert "stream notes: rejected 1 record(s) into" in result.stderr
 
 
 def test_integers_beyond_64_bits_widen_the_column_to_numeric(
