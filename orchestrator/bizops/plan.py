@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,19 +87,47 @@ def target_config(pipeline: Pipeline, database_url: str, state_table: bool) -> d
     return config
 
 
+@dataclass(frozen=True)
+class TargetPlan:
+    """The target's part of a run, which needs no state: it can start before the tap."""
+
+    exe: str
+    config: dict[str, Any]
+    state_table: bool
+    secret_keys: frozenset[str]
+
+
+def plan_target(project: Project, pipeline: Pipeline, database_url: str) -> TargetPlan:
+    """Decide the target's command and config (its secret values join the redactor)."""
+    exe = plugins.executable(project, pipeline.target)
+    about = plugins.about(project, pipeline.target)
+    secrets = frozenset(plugins.secret_keys(about))
+    _redact_values(project, pipeline.target.config, secrets)
+    state_table = plugins.supports_state_table(pipeline.target, about)
+    config = target_config(pipeline, database_url, state_table)
+    return TargetPlan(exe, config, state_table, secrets)
+
+
+def _redact_values(project: Project, config: Mapping[str, Any], secrets: Set[str]) -> None:
+    for key in secrets & set(config):
+        project.redactor.add(str(config[key]))
+
+
 def make_plan(
-    project: Project, pipeline: Pipeline, stored: Any, database_url: str, options: RunOptions
+    project: Project,
+    pipeline: Pipeline,
+    stored: Any,
+    database_url: str,
+    options: RunOptions,
+    target: TargetPlan | None = None,
 ) -> RunPlan:
-    """Decide the commands, configs, input state and catalog of one run."""
+    """Decide the commands, configs, input state and catalog of one run (``target``: its part
+    decided already, see :func:`plan_target`)."""
+    target = target or plan_target(project, pipeline, database_url)
     tap_exe = plugins.executable(project, pipeline.tap)
-    target_exe = plugins.executable(project, pipeline.target)
-    tap_about = plugins.about(project, pipeline.tap)
-    target_about = plugins.about(project, pipeline.target)
-    secrets = plugins.secret_keys(tap_about) | plugins.secret_keys(target_about)
+    secrets = plugins.secret_keys(plugins.about(project, pipeline.tap)) | target.secret_keys
     for plugin_config in (pipeline.tap.config, pipeline.target.config):
-        for key in secrets & set(plugin_config):
-            project.redactor.add(str(plugin_config[key]))
-    state_table = plugins.supports_state_table(pipeline.target, target_about)
+        _redact_values(project, plugin_config, secrets)
     tap_config = dict(pipeline.tap.config)
     catalog = None
     if pipeline.select or options.streams:
@@ -116,12 +144,12 @@ def make_plan(
     return RunPlan(
         pipeline=pipeline,
         tap_exe=tap_exe,
-        target_exe=target_exe,
+        target_exe=target.exe,
         tap_config=tap_config,
-        target_config=target_config(pipeline, database_url, state_table),
+        target_config=target.config,
         state_in=state_in,
         catalog=catalog,
         refreshed=refreshed,
-        state_table=state_table,
-        secret_keys=secrets,
+        state_table=target.state_table,
+        secret_keys=set(secrets),
     )

@@ -93,9 +93,12 @@ def about(project: Project, plugin: Plugin) -> dict[str, Any]:
         cached = json.loads(cache.read_text("utf-8"))
         if cached.get("key") == key:
             return cached["about"]
-    done = subprocess.run(  # noqa: S603 - the user's own plugin
-        [exe, "--about", "--format", "json"], capture_output=True, text=True, check=False
-    )
+    try:
+        done = subprocess.run(  # noqa: S603 - the user's own plugin
+            [exe, "--about", "--format", "json"], capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return {}  # it cannot run at all: starting it for the run fails with the reason
     try:
         value = json.loads(done.stdout) if done.returncode == 0 else {}
     except ValueError:

@@ -1,15 +1,15 @@
-"""The two child processes of a run: start them joined by an OS pipe, relay signals, reap them."""
+"""The two child processes of a run: the target, then the tap writing into its pipe; signals
+relayed; both reaped."""
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bizops.plugin_io import StderrPump
@@ -31,70 +31,98 @@ def _die_with_parent() -> None:
 def _load_libc() -> None:
     global _LIBC
     if _LIBC is None and os.uname().sysname == "Linux":
-        _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # the symbols already loaded (libc's among them); find_library would run ldconfig -p
+        _LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 @dataclass
 class Children:
-    """A running tap | target pair and the threads reading their stderr."""
+    """A run's target, then its tap (joined by an OS pipe), and the threads reading stderr.
 
-    tap: subprocess.Popen[bytes]
+    The target starts first, reading from a pipe whose other end (``feed``) bizops holds
+    until the tap is started with it; its start-up overlaps the rest of bizops' set-up.
+    """
+
     target: subprocess.Popen[bytes]
-    pumps: list[StderrPump] = field(default_factory=list)
+    target_pump: StderrPump
+    feed: int | None  # the write end of the target's stdin, until the tap has it
+    tap: subprocess.Popen[bytes] | None = None
+    tap_pump: StderrPump | None = None
+
+    def close_feed(self) -> None:
+        """Close bizops' end of the target's input (without a tap: the target sees the end)."""
+        if self.feed is not None:
+            os.close(self.feed)
+            self.feed = None
 
     def kill(self) -> None:
-        """SIGKILL both (the second signal, or an error in bizops itself)."""
+        """SIGKILL both (the second signal, or an error in bizops itself); the feed stays open
+        (a signal handler may run this while the tap is being started with it)."""
         for child in (self.tap, self.target):
-            if child.poll() is None:
+            if child is not None and child.poll() is None:
                 child.kill()
 
     def wait(self) -> tuple[int, int]:
-        """Wait for both children and their stderr readers; (tap code, target code)."""
-        target_rc, tap_rc = self.target.wait(), self.tap.wait()
-        for pump in self.pumps:
-            pump.join()
+        """Wait for both children and their stderr readers; (tap code, target code), the tap's
+        0 when it never started."""
+        self.close_feed()
+        target_rc = self.target.wait()
+        tap_rc = self.tap.wait() if self.tap is not None else 0
+        for pump in (self.tap_pump, self.target_pump):
+            if pump is not None:
+                pump.join()
         return tap_rc, target_rc
 
 
-def start(
-    tap_cmd: list[str],
-    target_cmd: list[str],
-    write: Callable[[str], None],
-    redact: Callable[[str], str],
-    on_count: Callable[[], None] | None = None,
-) -> Children:
-    """Start ``tap_cmd | target_cmd``; stderr of both goes line by line to ``write``."""
+Pump = tuple[Callable[[str], None], Callable[[str], str], Callable[[], None] | None]
+
+
+def start_target(target_cmd: list[str], pump: Pump) -> Children:
+    """Start the target reading from a new pipe; its stderr goes line by line to ``pump``'s
+    writer (redacted), with counts reported to its callback."""
     _load_libc()
+    read_end, feed = os.pipe()
     try:
         # The commands come from the user's own project file: running them is the point.
-        tap = subprocess.Popen(  # noqa: S603
-            tap_cmd,
+        target = subprocess.Popen(  # noqa: S603
+            target_cmd,
+            stdin=read_end,
             stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            preexec_fn=_die_with_parent,
+        )
+    except OSError as exc:
+        os.close(feed)
+        raise TargetFailed(f"cannot start target {target_cmd[0]!r}: {exc}") from None
+    finally:
+        os.close(read_end)  # the pipe's reading end now belongs to the target only
+    if target.stderr is None:
+        raise RuntimeError("subprocess pipes were not created")
+    reader = StderrPump("target", target.stderr, *pump)
+    reader.start()
+    return Children(target, reader, feed)
+
+
+def start_tap(children: Children, tap_cmd: list[str], pump: Pump) -> None:
+    """Start the tap writing into the target's pipe (which bizops then lets go of)."""
+    if children.feed is None:
+        raise RuntimeError("the target's input is already closed")
+    try:
+        tap = subprocess.Popen(  # noqa: S603 - the user's own tap
+            tap_cmd,
+            stdout=children.feed,
             stderr=subprocess.PIPE,
             preexec_fn=_die_with_parent,
         )
     except OSError as exc:
         raise TapFailed(f"cannot start tap {tap_cmd[0]!r}: {exc}") from None
-    try:
-        target = subprocess.Popen(  # noqa: S603
-            target_cmd,
-            stdin=tap.stdout,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            preexec_fn=_die_with_parent,
-        )
-    except OSError as exc:
-        tap.kill()
-        raise TargetFailed(f"cannot start target {target_cmd[0]!r}: {exc}") from None
-    if tap.stdout is None or tap.stderr is None or target.stderr is None:
+    finally:
+        children.close_feed()
+    if tap.stderr is None:
         raise RuntimeError("subprocess pipes were not created")
-    tap.stdout.close()  # the pipe now belongs to the two children only
-    children = Children(tap, target)
-    for label, stream in (("tap", tap.stderr), ("target", target.stderr)):
-        pump = StderrPump(label, stream, write, redact, on_count)
-        pump.start()
-        children.pumps.append(pump)
-    return children
+    children.tap = tap
+    children.tap_pump = StderrPump("tap", tap.stderr, *pump)
+    children.tap_pump.start()
 
 
 class SignalRelay:
@@ -109,7 +137,8 @@ class SignalRelay:
         self._previous: dict[int, Any] = {}
 
     def attach(self, children: Children) -> None:
-        """The children to stop; a signal that came while they started is acted on now."""
+        """The children to stop (again once the tap has started); a signal that came while they
+        started is acted on now."""
         self.children = children
         if self.signalled is not None:
             self._stop()
@@ -119,6 +148,8 @@ class SignalRelay:
             return
         if self.forced:
             self.children.kill()
+        elif self.children.tap is None:
+            return  # the runner does not start the tap, and closes the target's input
         elif self.children.tap.poll() is None:
             self.children.tap.terminate()
 

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from bizops import process
-from bizops.plan import RunOptions, RunPlan, make_plan
+from bizops.plan import RunOptions, RunPlan, TargetPlan, make_plan, plan_target
 from bizops.progress import NullProgress, Progress
-from bizops.project import Project
+from bizops.project import Pipeline, Project
 from bizops.store import Store
 from bizops.warehouse import resolve_database_url
 from bizops_core.errors import BizOpsError, Interrupted, TapFailed, TargetFailed
 
 LOGGER = logging.getLogger("bizops.runner")
+MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target committed itself
 
 
 @dataclass
@@ -89,20 +90,18 @@ class Runner:
 
                 if not is_due(pipeline.schedule, store.last_started(name)):
                     return None
-            store.adopt_target_state(pipeline.name)
-            stored = store.get_state(pipeline.name)
-            plan = make_plan(self.project, pipeline, stored, self.database_url, options)
-            return self._run_locked(plan, store, options)
+            target = plan_target(self.project, pipeline, self.database_url)
+            return self._run_locked(pipeline, target, store, options)
 
-    def _run_locked(self, plan: RunPlan, store: Store, options: RunOptions) -> RunResult:
-        name = plan.pipeline.name
+    def _run_locked(
+        self, pipeline: Pipeline, target: TargetPlan, store: Store, options: RunOptions
+    ) -> RunResult:
+        name = pipeline.name
         log_dir = self.project.root / ".bizops" / "logs" / name
         log_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         log_path = log_dir / f"{stamp}-{os.getpid()}.log"
-        run_id = store.start_run(name, str(log_path), options.trigger)
-        self.progress.started(name, run_id, plan)
         with tempfile.TemporaryDirectory(prefix="bizops-run-") as tmp, log_path.open("w") as log:
             log_path.chmod(0o600)
             lock = threading.Lock()
@@ -112,13 +111,40 @@ class Runner:
                     log.write(line + "\n")
                     log.flush()
 
+            pump = (write, self.redact, self._counts_changed)
             with process.SignalRelay(self.progress.signalled) as relay:
-                children = self._start(plan, Path(tmp), write)
+                # The target starts first: its start-up overlaps the state lookup and the tap's.
+                target_json = _write_json(Path(tmp), "target.json", target.config)
+                target_cmd = [target.exe, "--config", str(target_json)]
+                children = self._children = process.start_target(target_cmd, pump)
                 relay.attach(children)
+                try:
+                    store.adopt_target_state(name)
+                    stored = store.get_state(name)
+                    plan = make_plan(
+                        self.project, pipeline, stored, self.database_url, options, target
+                    )
+                    run_id = store.start_run(name, str(log_path), options.trigger)
+                except BaseException:
+                    children.kill()
+                    children.wait()
+                    raise
+                self.progress.started(name, run_id, plan)
+                failed_start = None
+                if relay.signalled is None:
+                    tap_cmd = self._tap_command(plan, Path(tmp))
+                    write(f"bizops | run {name}: {' '.join(tap_cmd)} | {' '.join(target_cmd)}")
+                    try:
+                        process.start_tap(children, tap_cmd, pump)
+                    except TapFailed as exc:
+                        failed_start = exc
+                    relay.attach(children)  # acts on a signal that came while the tap started
+                children.close_feed()  # without a tap, the target reads the end of its input
                 outcome = self._collect(plan, store, children, relay, write)
-        read = dict(children.pumps[0].record_counts)
-        loaded = dict(children.pumps[1].record_counts) or read
-        rejected = dict(children.pumps[1].rejected)
+                outcome.error = outcome.error or failed_start
+        read = dict(children.tap_pump.record_counts) if children.tap_pump else {}
+        loaded = dict(children.target_pump.record_counts) or read
+        rejected = dict(children.target_pump.rejected)
         status = _status(outcome.error)
         message = self.redact(str(outcome.error)) if outcome.error else None
         store.finish_run(run_id, status, loaded, message, read, rejected)
@@ -138,23 +164,19 @@ class Runner:
         self.progress.finished(result)
         return result
 
-    def _start(self, plan: RunPlan, tmp: Path, write: Callable[[str], None]) -> process.Children:
+    def _tap_command(self, plan: RunPlan, tmp: Path) -> list[str]:
         tap_cmd = [plan.tap_exe, "--config", str(_write_json(tmp, "tap.json", plan.tap_config))]
         if plan.state_in is not None:
             tap_cmd += ["--state", str(_write_json(tmp, "state.json", plan.state_in))]
         if plan.catalog is not None:
             tap_cmd += ["--catalog", str(_write_json(tmp, "catalog.json", plan.catalog))]
-        target_json = _write_json(tmp, "target.json", plan.target_config)
-        target_cmd = [plan.target_exe, "--config", str(target_json)]
-        write(f"bizops | run {plan.pipeline.name}: {' '.join(tap_cmd)} | {' '.join(target_cmd)}")
-        children = process.start(tap_cmd, target_cmd, write, self.redact, self._counts_changed)
-        self._children = children
-        return children
+        return tap_cmd
 
     def _counts_changed(self) -> None:
         children = getattr(self, "_children", None)
         if children is not None:
-            read, loaded = children.pumps[0].record_counts, children.pumps[1].record_counts
+            read = children.tap_pump.record_counts if children.tap_pump else {}
+            loaded = children.target_pump.record_counts
             self.progress.counts(dict(read), dict(loaded))
 
     def _collect(
@@ -173,7 +195,8 @@ class Runner:
             children.kill()
             outcome.error = exc
         tap_rc, target_rc = children.wait()
-        tap_tail, target_tail = (list(p.tail) for p in children.pumps)
+        tap_tail = list(children.tap_pump.tail) if children.tap_pump else []
+        target_tail = list(children.target_pump.tail)
         if outcome.error is not None:
             return outcome
         if relay.signalled:
@@ -193,25 +216,40 @@ class Runner:
         write: Callable[[str], None],
         outcome: _Outcome,
     ) -> None:
-        import psycopg2
-
+        # A foreign target's states are stored one by one as they arrive. With state_table, the
+        # target committed each state with its rows (and a crashed run's last one is adopted at
+        # the next start), so bizops' copy is stored at most once a second, and at the end.
+        every = MIRROR_SECONDS if plan.state_table else 0.0
+        pending: list[Any] = []
+        stored_at = float("-inf")
         for raw in children.target.stdout or ():
             line = raw.decode("utf-8", errors="replace").strip()
             if not line:
                 continue
             try:
-                value = json.loads(line)
+                pending.append(json.loads(line))
             except ValueError:
                 write(f"bizops | target printed a non-JSON line on stdout: {line[:200]}")
                 continue
-            try:
-                outcome.last = store.merge_state(plan.pipeline.name, value)
-            except psycopg2.Error as exc:
-                raise TargetFailed(
-                    f"could not store the state the target confirmed: {exc}"
-                ) from exc
-            outcome.stored += 1
-            self.progress.state_stored(outcome.stored)
+            if time.monotonic() - stored_at >= every:
+                self._store_states(plan, store, pending, outcome)
+                stored_at = time.monotonic()
+        if pending:
+            self._store_states(plan, store, pending, outcome)
+
+    def _store_states(
+        self, plan: RunPlan, store: Store, pending: list[Any], outcome: _Outcome
+    ) -> None:
+        """Merge the states the target confirmed into the stored one (a failure fails the run)."""
+        import psycopg2
+
+        try:
+            outcome.last = store.merge_states(plan.pipeline.name, pending)
+        except psycopg2.Error as exc:
+            raise TargetFailed(f"could not store the state the target confirmed: {exc}") from exc
+        outcome.stored += len(pending)
+        pending.clear()
+        self.progress.state_stored(outcome.stored)
 
 
 def _failure(side: str, code: int, tail: list[str]) -> str:

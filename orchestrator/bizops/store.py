@@ -6,7 +6,7 @@ import json
 import os
 import socket
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -212,13 +212,19 @@ class Store:
 
     def merge_state(self, pipeline: str, incoming: Any, source: str = "target") -> Any:
         """Merge ``incoming`` into the stored state per stream (under a row lock) and store it."""
+        return self.merge_states(pipeline, [incoming], source)
+
+    def merge_states(self, pipeline: str, states: Sequence[Any], source: str = "target") -> Any:
+        """Merge ``states`` one after the other into the stored state, in one transaction."""
         with self._transaction() as cur:
             cur.execute(
                 "SELECT state FROM bizops.pipeline_state WHERE pipeline = %s FOR UPDATE",
                 (pipeline,),
             )
             row = cur.fetchone()
-            merged = state_ops.merge(row[0] if row else None, incoming)
+            merged = row[0] if row else None
+            for incoming in states:
+                merged = state_ops.merge(merged, incoming)
             self._write_state(cur, pipeline, merged, source)
         return merged
 

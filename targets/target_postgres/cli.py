@@ -16,7 +16,6 @@ from bizops_core import log
 from bizops_core.errors import BizOpsError, ConfigurationError, FatalError, describe
 from target_postgres import CAPABILITIES, DISTRIBUTION, NAME
 from target_postgres.config import config_schema, load_config
-from target_postgres.runner import load
 
 LOGGER = logging.getLogger("target_postgres")
 _READ_BUFFER = 1 << 20  # fewer read calls than the default 8 KiB
@@ -95,13 +94,19 @@ def _run(config_path: Path | None, input_path: Path | None) -> None:
     if config_path is None:
         raise ConfigurationError("--config: a config file is required")
     config = load_config(config_path)
+    from target_postgres.connect import SWITCH_INTERVAL, Connecting
+
+    sys.setswitchinterval(SWITCH_INTERVAL)  # the connecting thread gets its turns promptly
+    connecting = Connecting(config)
+    from target_postgres.runner import load  # imported (~30 ms) while the connection opens
+
     try:
         if input_path is None:
             with open(sys.stdin.fileno(), "rb", buffering=_READ_BUFFER, closefd=False) as source:
-                load(config, source, sys.stdout)
+                load(config, source, sys.stdout, connecting)
         else:
             with input_path.open("rb", buffering=_READ_BUFFER) as source:
-                load(config, source, sys.stdout)
+                load(config, source, sys.stdout, connecting)
     except psycopg2.Error as exc:
         raise FatalError(f"PostgreSQL error: {str(exc).strip()}") from exc
 

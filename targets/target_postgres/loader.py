@@ -58,7 +58,16 @@ def write_batch(cur: Any, batch: Batch, slot: int) -> list[Reject]:
         return []
     cur.execute("SAVEPOINT bizops_batch")
     try:
-        _write(cur, batch, slot, None)
+        try:
+            _write(cur, batch, slot, None)
+        except psycopg2.errors.UniqueViolation:
+            if not (plan.keys and plan.direct):
+                raise
+            # the direct COPY met a stored key: undo it and merge (for the rest of the run too)
+            cur.execute("ROLLBACK TO SAVEPOINT bizops_batch")
+            plan.direct = False
+            LOGGER.info("stream %s: stored keys arrive again; merging from now on", plan.stream)
+            _write(cur, batch, slot, None)
     except psycopg2.DataError as exc:
         cur.execute("ROLLBACK TO SAVEPOINT bizops_batch")
         LOGGER.info("stream %s: %s; checking the batch row by row", plan.stream, _brief(exc))
@@ -81,7 +90,10 @@ def _write(cur: Any, batch: Batch, slot: int, source: Source | None) -> None:
         else:
             _insert_from(cur, target, batch, source, with_batched=True)
         return
-    if source is None and plan.direct and not batch.duplicates and _copy_direct(cur, batch):
+    if source is None and plan.direct and not batch.duplicates:
+        # the cheapest path, right while none of the batch's keys is stored yet; on the first
+        # that is, COPY raises UniqueViolation and write_batch undoes it and merges instead
+        _copy(cur, target, columns, RowsReader(batch))
         return
     stage = sql.Identifier(f"_bizops_stage_{slot}")
     cur.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(stage, target))
@@ -95,23 +107,6 @@ def _write(cur: Any, batch: Batch, slot: int, source: Source | None) -> None:
     else:
         _insert_from(cur, stage, batch, source, with_batched=False)
     cur.execute(_merge_statement(batch, stage, batch.duplicates or source is not None))
-
-
-def _copy_direct(cur: Any, batch: Batch) -> bool:
-    """COPY a keyed batch without repeated keys straight into its table: the cheapest path,
-    right whenever none of its keys is stored yet. On the first key that is, undo and return
-    False; the stream then merges through a staging table for the rest of the run."""
-    plan = batch.plan
-    cur.execute("SAVEPOINT bizops_direct")
-    try:  # _sdc_batched_at: the column's default, the transaction's time
-        _copy(cur, meta.qualified(plan.schema, plan.table), plan.row_columns(), RowsReader(batch))
-    except psycopg2.errors.UniqueViolation:
-        cur.execute("ROLLBACK TO SAVEPOINT bizops_direct")
-        plan.direct = False
-        LOGGER.info("stream %s: stored keys arrive again; merging from now on", plan.stream)
-        return False
-    cur.execute("RELEASE SAVEPOINT bizops_direct")
-    return True
 
 
 def _merge_statement(batch: Batch, stage: sql.Identifier, repeated: bool) -> sql.Composed:

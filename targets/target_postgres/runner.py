@@ -10,22 +10,18 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
-import psycopg2
-
-from bizops_core.errors import ConfigurationError, DataError, Interrupted, RetriableError
-from target_postgres import fastpath, meta, table
+from bizops_core.errors import DataError, Interrupted
+from target_postgres import fastpath
 from target_postgres.batch import Batch, StreamPlan
 from target_postgres.config import TargetConfig
+from target_postgres.connect import SWITCH_INTERVAL, Connecting, connect
 from target_postgres.planner import Planner, parse_schema
 from target_postgres.reader import Message, parse_message
 from target_postgres.writer import Job, Writer
 
 LOGGER = logging.getLogger("target_postgres.runner")
 HANDOFF_ROWS = 5000  # an idle writer takes a stream's batch from this size on
-# The writer thread needs the GIL back after each statement and COPY chunk it sends; at
-# Python's default 5 ms switch interval it waits that long behind the parsing main thread
-# every time (measured: 100k records 1.17 s at 5 ms, 1.02 s at 0.2 ms).
-SWITCH_INTERVAL = 0.0002
+FIRST_HANDOFF_ROWS = 1000  # ... and the run's first batch from this size (PostgreSQL starts early)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,8 +33,16 @@ class RunResult:
     states: int
 
 
-def load(config: TargetConfig, lines: Iterable[bytes], out: TextIO) -> RunResult:
+def load(
+    config: TargetConfig, lines: Iterable[bytes], out: TextIO, connecting: Connecting | None = None
+) -> RunResult:
     """Load Singer ``lines`` into PostgreSQL, writing released states to ``out``.
+
+    Args:
+        config: the settings.
+        lines: the input.
+        out: where released states go.
+        connecting: the connection already being opened (else one is opened here).
 
     Raises:
         DataError: on a structural error (after committing everything before that line and
@@ -46,8 +50,7 @@ def load(config: TargetConfig, lines: Iterable[bytes], out: TextIO) -> RunResult
         Interrupted: on SIGTERM, after committing what was read and writing its state.
         ConfigurationError: when the database cannot be reached with these settings.
     """
-    LOGGER.info("connecting to %s", config.describe_connection())
-    conn = _connect(config)
+    conn = connecting.result() if connecting is not None else connect(config)
     writer = Writer(conn, config, out)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     interval = sys.getswitchinterval()
@@ -63,27 +66,6 @@ def load(config: TargetConfig, lines: Iterable[bytes], out: TextIO) -> RunResult
 
 def _interrupt(signum: int, frame: Any) -> None:
     raise Interrupted("stopped by SIGTERM")
-
-
-def _connect(config: TargetConfig) -> Any:
-    try:
-        conn = psycopg2.connect(application_name="target-postgres", **config.connect_kwargs())
-    except psycopg2.OperationalError as exc:
-        message = f"cannot connect to {config.describe_connection()}: {str(exc).strip()}"
-        if "authentication" in str(exc) or "does not exist" in str(exc):
-            raise ConfigurationError(message) from exc
-        raise RetriableError(message) from exc
-    conn.set_client_encoding("UTF8")
-    with conn.cursor() as cur:
-        cur.execute("SET TIME ZONE 'UTC'")  # a date-time without an offset is read as UTC
-        table.ensure_schema(cur, config.default_target_schema)
-        meta.ensure_own_tables(cur, config.default_target_schema)
-        if config.state_table:
-            schema, name = config.state_table_name()
-            table.ensure_schema(cur, schema)
-            meta.ensure_state_table(cur, schema, name)
-    conn.commit()
-    return conn
 
 
 class Runner:
@@ -102,6 +84,7 @@ class Runner:
         # so that a resumed run re-sends exactly the uncommitted records (append streams too).
         self._commit_at_states = bool(config.state_table)
         self._flush_due = False
+        self._handoff = FIRST_HANDOFF_ROWS
         # the fast path: each stream's reader (None: full path only), one decoder for them all
         self._fast: dict[str, fastpath.FastStream | None] = {}
         self._fast_streams: dict[type, str] = {}
@@ -209,7 +192,7 @@ class Runner:
                 self._flush_due = True
             else:
                 self.submit([stream])
-        elif rows >= HANDOFF_ROWS and not self._commit_at_states and self.writer.idle:
+        elif rows >= self._handoff and not self._commit_at_states and self.writer.idle:
             self.submit(list(self.batches))
 
     def on_schema(self, message: Message) -> None:
@@ -248,6 +231,7 @@ class Runner:
         state = self._releasable()
         if batches or activations or state is not None:
             self.writer.submit(Job(batches, activations or [], state))
+            self._handoff = HANDOFF_ROWS
 
     def _releasable(self) -> tuple[Any] | None:
         """The newest pending state that no record still held here precedes (and drop older)."""

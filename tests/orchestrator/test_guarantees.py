@@ -199,3 +199,15 @@ def test_missing_environment_variable_is_exit_2_naming_it(slow_project: SlowProj
     )  # fmt: skip
     assert result.returncode == 2
     assert "needs the environment variable TEST_SLOW_API_KEY" in result.stderr
+
+
+def test_a_tap_that_cannot_start_fails_the_run_with_exit_3(slow_project: SlowProject) -> None:
+    tap = slow_project.root / "slow-tap"
+    tap.write_text("#!/nonexistent/interpreter\n")  # executable, but exec fails
+    result = slow_project.bizops("run", slow_project.name)
+    assert result.returncode == 3, result.stderr
+    assert f"cannot start tap {str(tap)!r}" in result.stderr
+    record = slow_project.runs()[0]
+    assert record.status == "failed"
+    assert "cannot start tap" in record.error
+    assert all(slow_project.rows(stream) == [] for stream in STREAMS)

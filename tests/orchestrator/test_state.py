@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import psycopg2
+
 from tests.orchestrator.conftest import STREAMS, SlowProject, expected_rows
 
 
@@ -82,3 +84,26 @@ def test_state_list_names_pipelines_and_their_streams(slow_project: SlowProject)
     listed = slow_project.bizops("state", "list").stdout.splitlines()
     line = next(row for row in listed if row.startswith(slow_project.name + "\t"))
     assert line.endswith("\talpha, beta, gamma")
+
+
+def test_target_committed_states_are_mirrored_at_most_once_a_second(
+    slow_project: SlowProject,
+) -> None:
+    # target-postgres commits each state it confirms with its rows (state_table); bizops stores
+    # its copy of the first at once, then at most once a second, and the last at the end.
+    result = slow_project.bizops("run", slow_project.name, "--log-format", "json")
+    assert result.returncode == 0, result.stderr
+    assert bookmarks(slow_project) == {s: {"replication_key_value": 59} for s in STREAMS}
+    with psycopg2.connect(slow_project.warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM bizops.state_history WHERE pipeline = %s", (slow_project.name,)
+        )
+        versions = cur.fetchone()[0]
+    conn.close()
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    stored = [e["states"] for e in events if e["event"] == "state_stored"]
+    run = slow_project.runs()[0]
+    seconds = (run.ended_at - run.started_at).total_seconds()
+    assert stored[0] == 1
+    assert len(stored) == versions <= 2 + seconds
+    assert stored[-1] > versions  # several confirmed states went into one stored version
