@@ -119,12 +119,7 @@ class Runner:
                 children = self._children = process.start_target(target_cmd, pump)
                 relay.attach(children)
                 try:
-                    store.adopt_target_state(name)
-                    stored = store.get_state(name)
-                    plan = make_plan(
-                        self.project, pipeline, stored, self.database_url, options, target
-                    )
-                    run_id = store.start_run(name, str(log_path), options.trigger)
+                    plan, run_id = self._plan_run(pipeline, target, store, options, log_path)
                 except BaseException:
                     children.kill()
                     children.wait()
@@ -163,6 +158,21 @@ class Runner:
         )
         self.progress.finished(result)
         return result
+
+    def _plan_run(
+        self,
+        pipeline: Pipeline,
+        target: TargetPlan,
+        store: Store,
+        options: RunOptions,
+        log_path: Path,
+    ) -> tuple[RunPlan, int]:
+        """The run's plan from the stored state (a state the target committed but bizops never
+        stored is adopted first), and its history row."""
+        store.adopt_target_state(pipeline.name)
+        stored = store.get_state(pipeline.name)
+        plan = make_plan(self.project, pipeline, stored, self.database_url, options, target)
+        return plan, store.start_run(pipeline.name, str(log_path), options.trigger)
 
     def _tap_command(self, plan: RunPlan, tmp: Path) -> list[str]:
         tap_cmd = [plan.tap_exe, "--config", str(_write_json(tmp, "tap.json", plan.tap_config))]
