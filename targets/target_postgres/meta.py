@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from psycopg2 import sql
+from psycopg2.extras import execute_values
 
 from target_postgres import identifiers
 from target_postgres.reader import encode
@@ -121,12 +122,13 @@ class IdentifierMap:
         return {name: mine[name] for name in names}
 
     def _save(self, cur: Any, stream: str, kind: str, chosen: dict[str, str]) -> None:
-        cur.executemany(
+        execute_values(  # one statement for all of them
+            cur,
             sql.SQL(
-                "INSERT INTO {} (stream, kind, name, identifier) VALUES (%s, %s, %s, %s) "
-                "ON CONFLICT DO NOTHING"
+                "INSERT INTO {} (stream, kind, name, identifier) VALUES %s ON CONFLICT DO NOTHING"
             ).format(qualified(self.schema, IDENTIFIERS_TABLE)),
             [(stream, kind, name, ident) for name, ident in chosen.items()],
+            page_size=len(chosen),
         )
         for name, ident in chosen.items():
             self._known[(stream, kind, name)] = ident
