@@ -124,6 +124,7 @@ class AccountMaker:
             "AnnualRevenue": Decimal(rng.randint(1, 500) * 100_000),
             "NumberOfEmployees": rng.randint(5, 20_000),
             "AccountSource": rng.choice(("Web", "Partner", "Trade Show", "Outbound")),
+            "LastActivityDate": created.date(),  # the first call, on the day it was created
             "Description": "Billing contact prefers email,\nnot phone." if rng.random() < 0.1
             else None, **extra,
         }, created, until, **kw)  # fmt: skip
