@@ -36,6 +36,7 @@ ROW_METADATA = (
 )
 Validator = Callable[[Mapping[str, Any]], str | None]  # the reason a record misfits, or None
 _ENCODER = msgspec.json.Encoder()
+RUN_KEYS_LIMIT = 1_000_000  # keys per stream remembered to tell updates from new rows
 time_ns = time.time_ns
 
 
@@ -75,7 +76,10 @@ class StreamPlan:
     metadata: tuple[str, ...]
     check_types: bool = True
     validator: Validator | None = None
-    direct: bool = True  # keyed batches without repeated keys try a plain COPY first
+    direct: bool = True  # keyed batches try a plain COPY of their new keys first
+    # keys sent in this run while ``direct`` (None once no longer tracked): a row whose key is
+    # among them updates a row of this run, the others are new unless stored before the run
+    run_keys: set[Any] | None = dataclasses.field(default_factory=set, repr=False)
 
     def row_columns(self) -> list[str]:
         """The columns of a CSV row, in order (without the ordinal and ``_sdc_batched_at``)."""
@@ -100,7 +104,11 @@ class Batch:
         self.rejects: list[Reject] = []
         self.widen: set[str] = set()  # bigint columns that must become numeric first
         self.first_line: int | None = None  # oldest record (loaded or rejected) of the batch
-        self.duplicates = False  # whether a key occurs twice in the batch
+        self.duplicates = False  # whether a key occurs twice (when not tracked: see _classify)
+        # rows whose key came earlier in the run: (start, end) in the payload, row index
+        self.updates: list[tuple[int, int, int]] = []
+        self.tracked = plan.run_keys is not None  # whether every row was classified
+        self.copying: str | None = None  # the rows COPY reads now: all (None), "new", "updates"
         self._rows = (1, 0)
         self._raw_bytes = 0
         self._seen: set[Any] = set()
@@ -163,12 +171,13 @@ class Batch:
             data[end:] = fastpath.unescape_controls(data[end:])
         if self.first_line is None:
             self.first_line = number
-        if self._keyed and not self.duplicates:
-            self._note(fast.key(message.record))  # type: ignore[misc]
+        update = self._keyed and self._classify(fast.key(message.record))  # type: ignore[misc]
         self.lines.append(number)
         self.raws.append(line)
         self._raw_bytes += len(line)
         self._rows = (len(data), count + 1)
+        if update:  # (after the row counts: an interrupted add leaves no stray span)
+            self.updates.append((end - 1, len(data) - 1, count))
         return count + 1
 
     def _make_encoders(self) -> list[tuple[str, encode.Encoder]]:
@@ -222,25 +231,69 @@ class Batch:
             return
         elif row is None:
             row = ""
-        if self._keyed and not self.duplicates:
+        update = False
+        if self._keyed:
             keys = self.plan.key_properties
-            self._note(record[keys[0]] if len(keys) == 1 else tuple(record[k] for k in keys))
-        count = self._rows[1]
+            update = self._classify(
+                record[keys[0]] if len(keys) == 1 else tuple(record[k] for k in keys)
+            )
+        end, count = self._rows
         self.raws.append(message.raw)
         self.lines.append(message.line)
         self._raw_bytes += len(message.raw)
         self.data += (row + "\n").encode("utf-8")
         self._rows = (len(self.data), count + 1)
+        if update:
+            self.updates.append((end - 1, len(self.data) - 1, count))
 
-    def _note(self, key: Any) -> None:
+    def _classify(self, key: Any) -> bool:
+        """Note a row's key; True when the row updates one sent earlier in the run (this batch
+        or an earlier one). Untracked (too many keys, or the stream merges anyway), only a key
+        repeated inside the batch is noted, as ``duplicates``."""
+        seen = self.plan.run_keys
         try:
-            if key in self._seen:
+            if self.tracked and seen is not None:
+                if key in seen:
+                    return True
+                seen.add(key)
+                if len(seen) > RUN_KEYS_LIMIT:
+                    self.plan.run_keys = None  # memory: from the next row on, untracked
+                return False
+            if self.tracked:  # tracking ended inside this batch: assume a repeat across the gap
+                self.tracked = False
                 self.duplicates = True
-                self._seen.clear()
-            else:
-                self._seen.add(key)
+            elif not self.duplicates:
+                if key in self._seen:
+                    self.duplicates = True
+                    self._seen.clear()
+                else:
+                    self._seen.add(key)
         except TypeError:  # an object or array as key value: let the merge sort it out
+            self.tracked = False
             self.duplicates = True
+        return False
+
+    def split(self) -> tuple[bytes, bytes]:
+        """The rows of new keys and the rows that update earlier ones, each as COPY data."""
+        payload = self.payload()
+        new, updates, start = [], [], 0
+        for begin, end, _ in self.updates:
+            new.append(payload[start:begin])
+            updates.append(payload[begin:end])
+            start = end
+        new.append(payload[start:])
+        return b"".join(new), b"".join(updates)
+
+    def row_index(self, position: int, part: str | None) -> int:
+        """The batch row of the ``position``-th row (0-based) COPY read from ``part`` (None: all
+        rows, "new" or "updates": a :meth:`split` half)."""
+        if part is None:
+            return position
+        updated = [index for _, _, index in self.updates]
+        if part == "updates":
+            return updated[position]
+        skip = set(updated)
+        return [index for index in range(len(self)) if index not in skip][position]
 
     def _metadata_row(self, record: Mapping[str, Any], body: Mapping[str, Any]) -> str:
         """The metadata fields of a row (``ROW_METADATA`` order), joined."""

@@ -27,11 +27,13 @@ class RejectedValueError(DataError):
 
 
 class RowsReader:
-    """A read-only file over a batch's COPY rows for ``copy_expert``, a slice at a time."""
+    """A read-only file over COPY rows for ``copy_expert``, a slice at a time (``part``: which
+    rows of the batch they are, for error messages: None all, else a half of ``Batch.split``)."""
 
-    def __init__(self, batch: Batch) -> None:
-        self._data = batch.payload()
+    def __init__(self, batch: Batch, data: bytes | None = None, part: str | None = None) -> None:
+        self._data = memoryview(data) if data is not None else batch.payload()
         self._next = 0
+        batch.copying = part
 
     def read(self, size: int = -1) -> bytes:
         """The next ``_CHUNK_BYTES`` of rows (the size hint is ignored)."""
@@ -66,12 +68,14 @@ def write_batch(cur: Any, batch: Batch, slot: int) -> list[Reject]:
             # the direct COPY met a stored key: undo it and merge (for the rest of the run too)
             cur.execute("ROLLBACK TO SAVEPOINT bizops_batch")
             plan.direct = False
+            plan.run_keys = None
             LOGGER.info("stream %s: stored keys arrive again; merging from now on", plan.stream)
             _write(cur, batch, slot, None)
     except psycopg2.DataError as exc:
+        part = batch.copying  # the rows the failing COPY read (its line numbers count them)
         cur.execute("ROLLBACK TO SAVEPOINT bizops_batch")
         LOGGER.info("stream %s: %s; checking the batch row by row", plan.stream, _brief(exc))
-        return _write_carefully(cur, batch, slot, exc)
+        return _write_carefully(cur, batch, slot, exc, part)
     cur.execute("RELEASE SAVEPOINT bizops_batch")
     return []
 
@@ -91,10 +95,28 @@ def _write(cur: Any, batch: Batch, slot: int, source: Source | None) -> None:
             _insert_from(cur, target, batch, source, with_batched=True)
         return
     if source is None and plan.direct and not batch.duplicates:
-        # the cheapest path, right while none of the batch's keys is stored yet; on the first
-        # that is, COPY raises UniqueViolation and write_batch undoes it and merges instead
-        _copy(cur, target, columns, RowsReader(batch))
+        # the cheapest path, right while none of the batch's new keys is stored yet (on the
+        # first that is, COPY raises UniqueViolation and write_batch undoes it and merges
+        # instead): the rows of new keys are copied into the table, those that update a row of
+        # this run are merged after them
+        if not batch.updates:
+            _copy(cur, target, columns, RowsReader(batch))
+            return
+        if not batch.tracked:  # some rows were not classified: merge them all
+            _merge(cur, batch, slot, RowsReader(batch), repeated=True)
+            return
+        new, updates = batch.split()
+        _copy(cur, target, columns, RowsReader(batch, new, "new"))
+        _merge(cur, batch, slot, RowsReader(batch, updates, "updates"), repeated=True)
         return
+    repeated = batch.duplicates or bool(batch.updates) or source is not None
+    _merge(cur, batch, slot, source or RowsReader(batch), repeated)
+
+
+def _merge(cur: Any, batch: Batch, slot: int, rows: RowsReader | Source, repeated: bool) -> None:
+    """Stage ``rows`` (COPY data, or a checked text stage) and merge them on the keys."""
+    plan = batch.plan
+    target = meta.qualified(plan.schema, plan.table)
     stage = sql.Identifier(f"_bizops_stage_{slot}")
     cur.execute(sql.SQL("CREATE TEMP TABLE {} (LIKE {}) ON COMMIT DROP").format(stage, target))
     cur.execute(
@@ -102,11 +124,11 @@ def _write(cur: Any, batch: Batch, slot: int, source: Source | None) -> None:
             stage, sql.Identifier(ORDINAL)
         )
     )
-    if source is None:
-        _copy(cur, stage, columns, RowsReader(batch))
+    if isinstance(rows, RowsReader):
+        _copy(cur, stage, plan.row_columns(), rows)
     else:
-        _insert_from(cur, stage, batch, source, with_batched=False)
-    cur.execute(_merge_statement(batch, stage, batch.duplicates or source is not None))
+        _insert_from(cur, stage, batch, rows, with_batched=False)
+    cur.execute(_merge_statement(batch, stage, repeated))
 
 
 def _merge_statement(batch: Batch, stage: sql.Identifier, repeated: bool) -> sql.Composed:
@@ -146,7 +168,9 @@ def _copy(cur: Any, into: sql.Composable, columns: list[str], data: RowsReader) 
     cur.copy_expert(statement, data, size=1 << 20)
 
 
-def _write_carefully(cur: Any, batch: Batch, slot: int, cause: psycopg2.Error) -> list[Reject]:
+def _write_carefully(
+    cur: Any, batch: Batch, slot: int, cause: psycopg2.Error, part: str | None
+) -> list[Reject]:
     """COPY the rows as text, reject those with a value their column type refuses, load the rest."""
     plan = batch.plan
     columns = plan.row_columns()
@@ -162,7 +186,7 @@ def _write_carefully(cur: Any, batch: Batch, slot: int, cause: psycopg2.Error) -
     checked = [(c, types[c]) for c in columns if types[c] != "text"]
     rejects = _find_rejects(cur, batch, careful, checked)
     if not rejects:
-        raise _refused(batch, cause)
+        raise _refused(batch, cause, part)
     cur.execute(
         sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(careful, sql.Identifier(ROW)),
         ([row for row, _ in rejects],),
@@ -228,12 +252,13 @@ def _column_types(cur: Any, schema: str, name: str) -> dict[str, str]:
     return dict(cur.fetchall())
 
 
-def _refused(batch: Batch, exc: psycopg2.Error) -> RejectedValueError:
+def _refused(batch: Batch, exc: psycopg2.Error, part: str | None) -> RejectedValueError:
     context = exc.diag.context or ""
     found = _COPY_LINE.search(context)
     where = ""
     if found and 0 < int(found.group(1)) <= len(batch):
-        where = f"line {batch.lines[int(found.group(1)) - 1]}: "
+        row = batch.row_index(int(found.group(1)) - 1, part)
+        where = f"line {batch.lines[row]}: "
     return RejectedValueError(
         f"{where}stream {batch.plan.stream!r}: PostgreSQL refused the batch: {_brief(exc)}; "
         f"the batch of {len(batch)} records was not loaded"

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 
 from bizops_core.errors import DataError
-from target_postgres import encode, identifiers, reader, types
+from target_postgres import encode, fastpath, identifiers, reader, types
+from target_postgres import reader as reader_module
+from target_postgres.batch import Batch, Column, StreamPlan
 
 
 @pytest.mark.parametrize(
@@ -150,3 +152,41 @@ def test_encode(encoder, value: object, field: str) -> None:
 def test_holds_nul_looks_inside_objects() -> None:
     assert encode.holds_nul({"a": [{"b": "x\x00"}]})
     assert not encode.holds_nul({"a": ["\\u0000"]})
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_batches_split_rows_that_update_keys_sent_earlier_in_the_run(fast: bool) -> None:
+    columns = [
+        Column("k", "k", "bigint", frozenset({"integer"})),
+        Column("v", "v", "text", frozenset({"string"})),
+    ]
+    plan = StreamPlan("s", "x", "s", columns, ("k",), ("k",), ())
+    reader = fastpath.fast_stream(plan) if fast else None
+    decode = fastpath.decoder([reader]).decode if reader else None
+
+    def batch_of(rows: list[tuple[int, str]]) -> Batch:
+        batch = Batch(plan, reader)
+        for number, (k, v) in enumerate(rows, 1):
+            line = b'{"type": "RECORD", "stream": "s", "record": {"k": %d, "v": "%s"}}' % (
+                k,
+                v.encode(),
+            )
+            if decode:
+                assert batch.add_fast(decode(line), line, number, bool(fastpath.escapes(line)))
+            else:
+                message = reader_module.parse_message(number, line)
+                batch.add(message.body["record"], message)
+        return batch
+
+    first = batch_of([(1, "a"), (2, "b"), (1, "c\\nd"), (3, "e"), (2, "f")])
+    assert first.tracked and not first.duplicates
+    # a row may hold a newline inside its quotes: the halves are cut by the recorded spans
+    assert first.split() == (b'1,"a"\n2,"b"\n3,"e"\n', b'1,"c\nd"\n2,"f"\n')
+    assert [first.row_index(i, "new") for i in range(3)] == [0, 1, 3]
+    assert [first.row_index(i, "updates") for i in range(2)] == [2, 4]
+    assert first.row_index(4, None) == 4
+    second = batch_of([(4, "g"), (3, "h")])  # key 3 came in the first batch
+    assert second.split() == (b'4,"g"\n', b'3,"h"\n')
+    plan.run_keys = None  # no longer tracked (as after a stored key): in-batch repeats only
+    third = batch_of([(5, "i"), (5, "j")])
+    assert not third.tracked and third.duplicates and not third.updates
