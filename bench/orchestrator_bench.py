@@ -123,7 +123,8 @@ def real_tap_pair(url: str, folder: Path) -> tuple[float, float, int]:
             "targets:\n  target-postgres:\n    config:\n      default_target_schema: bench_zuora\n"
             "pipelines:\n  - name: bench-zuora\n    tap: tap-zuora\n    target: target-postgres\n"
         )
-        shell = f"{BIN / 'tap-zuora'} --config {folder / 'tap.json'} | {BIN / 'target-postgres'}"
+        shell = f"{BIN / 'tap-zuora'} --config {folder / 'tap.json'} 2>{folder}/tap.log"
+        shell += f" | {BIN / 'target-postgres'}"
         shell += f" --config {folder / 'target.json'} >/dev/null 2>{folder}/pipe.log"
         env = {**os.environ, "BIZOPS_DATABASE_URL": url}
         env["ZUORA_CLIENT_SECRET"] = ZUORA_TAP["client_secret"]
