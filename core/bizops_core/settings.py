@@ -75,3 +75,19 @@ class SettingsReader:
     def count(self, name: str, value: Any, *, minimum: int) -> int:
         """A whole number at least ``minimum``."""
         return int(self.number(name, value, minimum=minimum, whole=True))
+
+    def names(
+        self, name: str, value: Any, *, kind: str, non_empty: bool = False
+    ) -> tuple[str, ...]:
+        """A list of identifiers (``kind`` says of what, e.g. "Zuora object"), in order, each
+        once."""
+        if not isinstance(value, list) or (non_empty and not value):
+            some = "non-empty list" if non_empty else "list"
+            raise self.fail(name, f"must be a {some} of {kind} names")
+        names: list[str] = []
+        for item in value:
+            if not isinstance(item, str) or not item.isidentifier():
+                raise self.fail(name, f"holds {item!r}, which is not a {kind} name")
+            if item not in names:
+                names.append(item)
+        return tuple(names)

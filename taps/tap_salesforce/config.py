@@ -10,6 +10,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from bizops_core import http_settings
 from bizops_core.settings import SettingsReader
 
 READ = SettingsReader("tap-salesforce")
@@ -96,18 +97,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         description="Times a query that hits QUERY_TIMEOUT is halved into narrower date windows "
         "before the sync fails.",
     ),
-    th.Property(
-        "max_tries",
-        th.IntegerType,
-        default=5,
-        description="Attempts per HTTP request on 429, 5xx and dropped connections.",
-    ),
-    th.Property(
-        "request_timeout",
-        th.NumberType,
-        default=300,
-        description="Seconds to wait for a connection and for each read of a response.",
-    ),
+    *http_settings.PROPERTIES,
 ).to_dict()
 
 
@@ -152,14 +142,13 @@ def parse_config(raw: Mapping[str, Any]) -> SalesforceConfig:
         start_date=READ.instant("start_date", v["start_date"]),
         api_type=READ.choice("api_type", v["api_type"], API_TYPES),
         api_version=_version(v["api_version"]),
-        objects=_objects(v["objects"]),
+        objects=READ.names("objects", v["objects"], kind="Salesforce object"),
         quota_percent=READ.number("quota_percent", v["quota_percent"], minimum=1),
         poll_interval=READ.number("poll_interval", v["poll_interval"], minimum=0),
         job_timeout=READ.number("job_timeout", v["job_timeout"], minimum=0),
         bulk_page_size=READ.count("bulk_page_size", v["bulk_page_size"], minimum=1),
         max_window_splits=READ.count("max_window_splits", v["max_window_splits"], minimum=0),
-        max_tries=READ.count("max_tries", v["max_tries"], minimum=1),
-        request_timeout=READ.number("request_timeout", v["request_timeout"], minimum=0),
+        **http_settings.read(READ, v),
     )
 
 
@@ -168,15 +157,3 @@ def _version(value: Any) -> str:
     if not re.fullmatch(r"\d{2,3}\.0", text):
         raise READ.fail("api_version", f"must look like 60.0, got {text!r}")
     return text
-
-
-def _objects(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise READ.fail("objects", "must be a list of Salesforce object names")
-    names: list[str] = []
-    for item in value:
-        if not isinstance(item, str) or not item.isidentifier():
-            raise READ.fail("objects", f"holds {item!r}, which is not a Salesforce object name")
-        if item not in names:
-            names.append(item)
-    return tuple(names)

@@ -9,6 +9,7 @@ from typing import Any
 
 from singer_sdk import typing as th
 
+from bizops_core import http_settings
 from bizops_core.settings import SettingsReader
 
 READ = SettingsReader("tap-zuora")
@@ -89,18 +90,7 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         default=30,
         description="Days of UpdatedDate covered by one export job of an incremental stream.",
     ),
-    th.Property(
-        "max_tries",
-        th.IntegerType,
-        default=5,
-        description="Attempts per HTTP request on 429, 5xx and dropped connections.",
-    ),
-    th.Property(
-        "request_timeout",
-        th.NumberType,
-        default=300,
-        description="Seconds to wait for a connection and for each read of a response.",
-    ),
+    *http_settings.PROPERTIES,
 ).to_dict()
 
 
@@ -145,22 +135,11 @@ def parse_config(raw: Mapping[str, Any]) -> ZuoraConfig:
         api_type=READ.choice("api_type", values["api_type"], API_TYPES, upper=True),
         partner_id=READ.text("partner_id", values["partner_id"]),
         start_date=READ.instant("start_date", values["start_date"]),
-        objects=None if values["objects"] is None else _objects(values["objects"]),
+        objects=None
+        if values["objects"] is None
+        else READ.names("objects", values["objects"], kind="Zuora object", non_empty=True),
         poll_interval=READ.number("poll_interval", values["poll_interval"], minimum=0),
         job_timeout=READ.number("job_timeout", values["job_timeout"], minimum=0),
         window_days=READ.count("window_days", values["window_days"], minimum=1),
-        max_tries=READ.count("max_tries", values["max_tries"], minimum=1),
-        request_timeout=READ.number("request_timeout", values["request_timeout"], minimum=0),
+        **http_settings.read(READ, values),
     )
-
-
-def _objects(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value:
-        raise READ.fail("objects", "must be a non-empty list of Zuora object names")
-    names = []
-    for item in value:
-        if not isinstance(item, str) or not item.isidentifier():
-            raise READ.fail("objects", f"holds {item!r}, which is not a Zuora object name")
-        if item not in names:
-            names.append(item)
-    return tuple(names)
