@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bizops_sandbox.predicates import holds
 from bizops_sandbox.salesforce_schema import describes, field_types
 
 _TOKEN = re.compile(
@@ -24,10 +24,6 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "!=": operator.ne, "<>": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}  # fmt: skip
 
 
 class SoqlError(ValueError):
@@ -52,7 +48,7 @@ class Query:
     def run(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """The matching records, ordered and limited as the query says (not projected)."""
         conditions = self.conditions
-        rows = [r for r in records if all(_holds(r[f], op, v) for f, op, v in conditions)]
+        rows = [r for r in records if all(holds(r[f], op, v) for f, op, v in conditions)]
         if self.order_by is not None:
             key, descending = self.order_by
             # Salesforce sorts nulls first in ascending order; ties fall back to the Id.
@@ -195,11 +191,3 @@ def _literal(object_name: str, name: str, kind: str, text: str) -> Any:
 def _sort_key(record: dict[str, Any], key: str) -> tuple[bool, Any, str]:
     value = record[key]
     return (value is not None, value if value is not None else 0, record["Id"])
-
-
-def _holds(value: Any, op: str, literal: Any) -> bool:
-    if literal is None:
-        return (value is None) == (op == "=")
-    if value is None:
-        return False
-    return _OPS[op](value, literal)

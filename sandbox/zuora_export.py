@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import operator
 import secrets
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bizops_sandbox.file_store import FileStore
+from bizops_sandbox.predicates import holds
 from bizops_sandbox.zoql import Condition, FieldRef, Query, ZoqlError, parse
 from bizops_sandbox.zuora_schema import field_kind, related, schemas
-
-_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "!=": operator.ne, "<": operator.lt,
-    "<=": operator.le, ">": operator.gt, ">=": operator.ge,
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class BoundQuery:
 
     def run(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records that satisfy every condition, sorted and limited as the query says."""
-        rows = [r for r in records if all(_holds(r[c.key], op, v) for c, op, v in self.filters)]
+        rows = [r for r in records if all(holds(r[c.key], op, v) for c, op, v in self.filters)]
         if self.order_by is not None:
             column, ascending = self.order_by
             # Nulls sort first, as in Zuora's exports.
@@ -149,14 +143,6 @@ def _coerce(kind: str, literal: str | Decimal | bool, tenant_tz: tzinfo) -> Any:
             raise ValueError(text)
         return text.lower() == "true"
     return text
-
-
-def _holds(value: Any, op: str, literal: Any) -> bool:
-    if literal is None:
-        return (value is None) == (op == "=")
-    if value is None:
-        return False
-    return _OPS[op](value, literal)
 
 
 def format_value(value: Any, tenant_tz: tzinfo) -> str:
