@@ -96,11 +96,7 @@ def start_target(target_cmd: list[str], pump: Pump) -> Children:
         raise TargetFailed(f"cannot start target {target_cmd[0]!r}: {exc}") from None
     finally:
         os.close(read_end)  # the pipe's reading end now belongs to the target only
-    if target.stderr is None:
-        raise RuntimeError("subprocess pipes were not created")
-    reader = StderrPump("target", target.stderr, *pump)
-    reader.start()
-    return Children(target, reader, feed)
+    return Children(target, _read_stderr("target", target, pump), feed)
 
 
 def start_tap(children: Children, tap_cmd: list[str], pump: Pump) -> None:
@@ -118,11 +114,17 @@ def start_tap(children: Children, tap_cmd: list[str], pump: Pump) -> None:
         raise TapFailed(f"cannot start tap {tap_cmd[0]!r}: {exc}") from None
     finally:
         children.close_feed()
-    if tap.stderr is None:
-        raise RuntimeError("subprocess pipes were not created")
     children.tap = tap
-    children.tap_pump = StderrPump("tap", tap.stderr, *pump)
-    children.tap_pump.start()
+    children.tap_pump = _read_stderr("tap", tap, pump)
+
+
+def _read_stderr(label: str, child: subprocess.Popen[bytes], pump: Pump) -> StderrPump:
+    """Start the thread that reads ``child``'s stderr."""
+    if child.stderr is None:
+        raise RuntimeError("subprocess pipes were not created")
+    reader = StderrPump(label, child.stderr, *pump)
+    reader.start()
+    return reader
 
 
 class SignalRelay:
