@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -25,31 +27,36 @@ def main(log_level: str) -> None:
     logging.basicConfig(level=log_level.upper(), format=LOG_FORMAT)
 
 
-@main.command()
-@click.option(
-    "--host", default="127.0.0.1", envvar="BIZOPS_SANDBOX_HOST", show_default=True,
-    help="Interface to listen on.",
-)  # fmt: skip
-@click.option(
-    "--port", default=0, type=int, envvar="BIZOPS_SANDBOX_PORT", show_default=True,
-    help="TCP port; 0 picks a free one.",
-)  # fmt: skip
-@click.option(
-    "--seed", default=42, type=int, envvar="BIZOPS_SANDBOX_SEED", show_default=True,
-    help="Seed of the generated world.",
-)  # fmt: skip
-@click.option(
-    "--size", default="small", type=click.Choice(sorted(SIZES)), envvar="BIZOPS_SANDBOX_SIZE",
-    show_default=True, help="Size of the generated world.",
-)  # fmt: skip
-def zuora(host: str, port: int, seed: int, size: str) -> None:
-    """Serve the Zuora emulator until interrupted; print its URL as one line on stdout."""
-    from bizops_sandbox.zuora import create_app
+def _emulator_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options every emulator command takes: where to listen and which world to serve."""
+    options = [
+        click.option(
+            "--host", default="127.0.0.1", envvar="BIZOPS_SANDBOX_HOST", show_default=True,
+            help="Interface to listen on.",
+        ),
+        click.option(
+            "--port", default=0, type=int, envvar="BIZOPS_SANDBOX_PORT", show_default=True,
+            help="TCP port; 0 picks a free one.",
+        ),
+        click.option(
+            "--seed", default=42, type=int, envvar="BIZOPS_SANDBOX_SEED", show_default=True,
+            help="Seed of the generated world.",
+        ),
+        click.option(
+            "--size", default="small", type=click.Choice(sorted(SIZES)),
+            envvar="BIZOPS_SANDBOX_SIZE", show_default=True, help="Size of the generated world.",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
 
-    world = World.generate(seed=seed, size=size)
-    server = serve(create_app(world), host=host, port=port)
+
+def _serve_until_interrupted(app: Any, host: str, port: int, describe: str) -> None:
+    """Serve ``app``, print its URL as one line on stdout, and stop on Ctrl-C."""
+    server = serve(app, host=host, port=port)
     click.echo(server.url)
-    log.info("zuora emulator (seed %s, %s world) listening at %s", seed, size, server.url)
+    log.info("%s listening at %s", describe, server.url)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
@@ -59,37 +66,19 @@ def zuora(host: str, port: int, seed: int, size: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    envvar="BIZOPS_SANDBOX_HOST",
-    show_default=True,
-    help="Interface to listen on.",
-)
-@click.option(
-    "--port",
-    default=0,
-    type=int,
-    envvar="BIZOPS_SANDBOX_PORT",
-    show_default=True,
-    help="TCP port; 0 picks a free one.",
-)
-@click.option(
-    "--seed",
-    default=42,
-    type=int,
-    envvar="BIZOPS_SANDBOX_SEED",
-    show_default=True,
-    help="Seed of the generated world.",
-)
-@click.option(
-    "--size",
-    default="small",
-    type=click.Choice(sorted(SIZES)),
-    envvar="BIZOPS_SANDBOX_SIZE",
-    show_default=True,
-    help="Size of the generated world.",
-)
+@_emulator_options
+def zuora(host: str, port: int, seed: int, size: str) -> None:
+    """Serve the Zuora emulator until interrupted; print its URL as one line on stdout."""
+    from bizops_sandbox.zuora import create_app
+
+    world = World.generate(seed=seed, size=size)
+    _serve_until_interrupted(
+        create_app(world), host, port, f"zuora emulator (seed {seed}, {size} world)"
+    )
+
+
+@main.command()
+@_emulator_options
 @click.option(
     "--job-steps",
     default=2,
@@ -102,13 +91,6 @@ def salesforce(host: str, port: int, seed: int, size: str, job_steps: int) -> No
     from bizops_sandbox.salesforce import create_app
 
     world = World.generate(seed=seed, size=size)
-    server = serve(create_app(world, job_steps=job_steps), host=host, port=port)
-    click.echo(server.url)
-    log.info("salesforce emulator (seed %s, %s world, %d records) listening at %s",
-             seed, size, world.count("salesforce"), server.url)  # fmt: skip
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        log.info("stopping")
-    finally:
-        server.stop()
+    records = world.count("salesforce")
+    describe = f"salesforce emulator (seed {seed}, {size} world, {records} records)"
+    _serve_until_interrupted(create_app(world, job_steps=job_steps), host, port, describe)
