@@ -10,6 +10,7 @@ import click
 from singer_sdk.plugin_base import SingerCommand
 
 from bizops_core.errors import BizOpsError, describe
+from bizops_core.state_file import StateFile
 
 
 class BizOpsSingerCommand(SingerCommand):
@@ -23,7 +24,11 @@ class BizOpsSingerCommand(SingerCommand):
 
     @classmethod
     def from_command(cls, command: click.Command, logger: logging.Logger) -> BizOpsSingerCommand:
-        """The same command (name, options, callback, help) with this error handling."""
+        """The same command (name, options, callback, help) with this error handling, and a
+        ``--state`` that also takes a target's output of state lines (see :class:`StateFile`)."""
+        for param in command.params:
+            if param.name == "state":
+                param.type = StateFile()
         return cls(
             name=command.name,
             callback=command.callback,
