@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg2
 from psycopg2 import sql
 
+from bizops.project import load
+from bizops.warehouse import ENV_VAR
 from bizops_sandbox.world import World
 from tests.readme_support import BIN, REPO, block, replace_exactly, sandbox_process
 
@@ -93,3 +97,71 @@ def test_readme_salesforce_sandbox_config_logs_in_and_loads(
     world = World.generate(seed=42, size="small")
     accounts = {r["Id"] for r in world.records("Account", "salesforce")}
     assert {i for (i,) in _table(warehouse_url, db_schema, "account", "id")} == accounts
+
+
+def test_readme_project_file_runs_as_written(
+    tmp_path: Path, warehouse_url: str, db_schema: str, zuora_sandbox
+) -> None:
+    text = block(README, "project-yaml")
+    text = replace_exactly(
+        text, "base_url: https://rest.zuora.com", f"base_url: {zuora_sandbox.url}"
+    )
+    text = replace_exactly(
+        text, "default_target_schema: zuora", f"default_target_schema: {db_schema}"
+    )
+    # A pipeline name of its own, so no other test's bookmarks in the shared warehouse apply.
+    text = replace_exactly(text, "name: zuora-to-postgres", f"name: {db_schema}")
+    # Emulator speed (as the README's shell example says): no real wait between job checks, one
+    # export window, and one object rather than all fourteen.
+    start = 'start_date: "2024-01-01T00:00:00Z"\n'
+    fast = "poll_interval: 0.01\n      window_days: 3660\n      objects: [Account]\n"
+    text = replace_exactly(text, start, f"{start}      {fast}")
+    (tmp_path / "bizops.yml").write_text(text)
+    env = {
+        **os.environ,
+        "BIZOPS_DATABASE_URL": warehouse_url,
+        "ZUORA_CLIENT_ID": "sandbox-client-id",
+        "ZUORA_CLIENT_SECRET": "sandbox-client-secret",
+    }
+    done = subprocess.run(
+        [str(BIN / "bizops"), "run", db_schema, "--project-dir", str(tmp_path)],
+        env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    since = datetime(2024, 1, 1, tzinfo=UTC)
+    world = zuora_sandbox.app.world
+    expected = {r["Id"] for r in world.records("Account") if r["UpdatedDate"] >= since}
+    assert {i for (i,) in _table(warehouse_url, db_schema, "account", "id")} == expected
+
+
+def test_readme_commented_warehouse_line_works_once_uncommented(tmp_path: Path) -> None:
+    text = block(README, "project-yaml")
+    text = replace_exactly(text, "# warehouse:", "warehouse:")
+    text = replace_exactly(text, "#   database_url:", "  database_url:")
+    (tmp_path / "bizops.yml").write_text(text)
+    env = {"ZUORA_CLIENT_ID": "id", "ZUORA_CLIENT_SECRET": "s", "WAREHOUSE_PASSWORD": "pw-1"}
+    project = load(tmp_path, env)
+    assert project.database_url == "postgresql://bizops:pw-1@db.example.com:5432/analytics"
+    assert project.redactor("pw-1") == "***"
+
+
+WAREHOUSE_VARIABLE = re.compile(r"\bBIZOPS_\w*(?:URL|WAREHOUSE)\w*")
+
+
+def test_one_name_for_the_warehouse_variable_everywhere(tmp_path: Path) -> None:
+    init = subprocess.run(
+        [str(BIN / "bizops"), "init", "--project-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert init.returncode == 0, init.stderr
+    texts = {"bizops init's bizops.yml": (tmp_path / "bizops.yml").read_text()}
+    for path in [*REPO.glob("**/*.md"), *(REPO / "orchestrator").glob("**/*.py")]:
+        if ".venv" not in path.parts and ".bizops" not in path.parts:
+            texts[str(path.relative_to(REPO))] = path.read_text("utf-8")
+    names = {
+        name: where for where, text in texts.items() for name in WAREHOUSE_VARIABLE.findall(text)
+    }
+    # BIZOPS_TEST_DATABASE_URL is another thing: the test suite's own server (README "Tests").
+    assert set(names) - {"BIZOPS_TEST_DATABASE_URL"} == {ENV_VAR}, names
+    assert ENV_VAR == "BIZOPS_DATABASE_URL"
+    assert ENV_VAR in texts["bizops init's bizops.yml"]

@@ -73,13 +73,15 @@ def mask(config: Mapping[str, Any], secret_keys: set[str], redact: Any) -> dict[
     return out
 
 
-def target_config(pipeline: Pipeline, database_url: str, state_table: bool) -> dict[str, Any]:
-    """The target's config; our own target gets the warehouse URL unless one is configured, and
+def target_config(
+    pipeline: Pipeline, database_url: str, state_table: bool, first_party: bool = False
+) -> dict[str, Any]:
+    """The target's config; our own target (``first_party``: also when declared under another
+    name with ``command: target-postgres``) gets the warehouse URL unless one is configured, and
     commits state with its data when it supports ``state_table``."""
     config = dict(pipeline.target.config)
-    if pipeline.target.name in plugins.FIRST_PARTY_TARGETS and not (
-        config.get("database_url") or config.get("host")
-    ):
+    ours = first_party or pipeline.target.name in plugins.FIRST_PARTY_TARGETS
+    if ours and not (config.get("database_url") or config.get("host")):
         config["database_url"] = database_url
     if state_table:
         config.setdefault("state_table", TARGET_STATE_TABLE)
@@ -103,8 +105,9 @@ def plan_target(project: Project, pipeline: Pipeline, database_url: str) -> Targ
     about = plugins.about(project, pipeline.target)
     secrets = frozenset(plugins.secret_keys(about))
     _redact_values(project, pipeline.target.config, secrets)
-    state_table = plugins.supports_state_table(pipeline.target, about)
-    config = target_config(pipeline, database_url, state_table)
+    first_party = plugins.is_first_party(pipeline.target, exe)
+    state_table = plugins.supports_state_table(pipeline.target, about, first_party)
+    config = target_config(pipeline, database_url, state_table, first_party)
     return TargetPlan(exe, config, state_table, secrets)
 
 

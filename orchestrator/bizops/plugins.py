@@ -123,10 +123,26 @@ def secret_keys(info: dict[str, Any]) -> set[str]:
     }
 
 
-def supports_state_table(plugin: Plugin, info: dict[str, Any]) -> bool:
+def is_first_party(plugin: Plugin, exe: str) -> bool:
+    """Whether ``plugin`` runs our own target-postgres: declared by that name, or by any name
+    whose ``command`` is it (``command: target-postgres``, or a path to it). Under another name,
+    a ``pip_url`` plugin is someone else's, whatever its command is called."""
+    if plugin.name in FIRST_PARTY_TARGETS:
+        return True
+    if plugin.pip_url:
+        return False
+    ours = [resolve_command(name) for name in FIRST_PARTY_TARGETS]
+    try:
+        return any(os.path.samefile(exe, path) for path in ours if os.path.exists(path))
+    except OSError:
+        return False
+
+
+def supports_state_table(plugin: Plugin, info: dict[str, Any], first_party: bool = False) -> bool:
     """Whether the target commits state with its data (target-postgres' ``state_table``)."""
     props = settings(info)
-    return plugin.name in FIRST_PARTY_TARGETS and "state_table" in props and "state_id" in props
+    ours = first_party or plugin.name in FIRST_PARTY_TARGETS
+    return ours and "state_table" in props and "state_id" in props
 
 
 def list_plugins(project: Project) -> list[PluginInfo]:

@@ -7,7 +7,7 @@ version: 1
 # The warehouse: a PostgreSQL URL. Leave it out to use $BIZOPS_DATABASE_URL, or else an
 # embedded PostgreSQL under .bizops/pg.
 # warehouse:
-#   database_url: ${BIZOPS_WAREHOUSE_URL}
+#   database_url: postgresql://bizops:${WAREHOUSE_PASSWORD}@db.example.com:5432/analytics
 
 # Taps and targets: a first-party one by name (tap-zuora, tap-salesforce, target-postgres), any
 # Singer executable by `command`, optionally installed from `pip_url` into .bizops/venvs/<name>.
@@ -38,6 +38,7 @@ pipelines:
     target: target-postgres
     schedule: "0 * * * *"
     # config: {start_date: "2023-01-01T00:00:00Z"}   # overrides of the tap's config
+    # target_config: {default_target_schema: billing}  # overrides of the target's config
     # select: [Account, "Invoice.*", "!Invoice.Comments"]   # streams and fields
     # full_refresh_streams: [Product]                  # always synced from start_date
 """
