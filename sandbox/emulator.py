@@ -186,10 +186,7 @@ class Emulator:
         return json_response({"status": "ok", "now": now})
 
     def admin_mutate(self, request: Request) -> Response:
-        data = request.get_json(silent=True)
-        data = {} if data is None and not request.get_data() else data
-        if not isinstance(data, dict):
-            raise AdminInputError("the body must be a JSON object")
+        data = admin_object(request)
         try:
             at = datetime.fromisoformat(data["at"]) if data.get("at") else None
             if at is not None and at.tzinfo is None:
@@ -211,7 +208,7 @@ class Emulator:
         return Response(status=204)
 
     def admin_add_fault(self, request: Request) -> Response:
-        fault = Fault.from_json(request.get_json(silent=True))
+        fault = Fault.from_json(admin_json(request))
         with self._lock:
             self._faults.append(fault)
         return json_response({"queued": len(self._faults)}, 201)
@@ -220,6 +217,35 @@ class Emulator:
         with self._lock:
             self._faults.clear()
         return Response(status=204)
+
+
+def admin_json(request: Request) -> Any:
+    """The JSON body of an admin request, whatever its Content-Type (``curl -d`` sends a form
+    type); None for an empty body.
+
+    Raises:
+        AdminInputError: the body is not JSON.
+    """
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise AdminInputError("the body must be JSON") from None
+
+
+def admin_object(request: Request) -> dict[str, Any]:
+    """The JSON object body of an admin request; ``{}`` for an empty body.
+
+    Raises:
+        AdminInputError: the body is not a JSON object.
+    """
+    data = admin_json(request)
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise AdminInputError("the body must be a JSON object")
+    return data
 
 
 def _truncated(response: Response, limit: int, request: Request) -> Response:

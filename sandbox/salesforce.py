@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from bizops_sandbox.emulator import AdminInputError, Emulator, json_response
+from bizops_sandbox.emulator import AdminInputError, Emulator, admin_json, json_response
 from bizops_sandbox.salesforce_format import (
     csv_cell,
     global_describe,
@@ -272,7 +272,7 @@ class SalesforceEmulator(Emulator):
     # -- admin ---------------------------------------------------------------------------------
 
     def admin_settings(self, request: Request) -> Response:
-        data = request.get_json(silent=True)
+        data = admin_json(request)
         known = {"api_used", "api_max", "query_timeout_days", "denied_objects", "short_ids"}
         if not isinstance(data, dict) or set(data) - known:
             raise AdminInputError(f"the body must be a JSON object with keys among {sorted(known)}")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
-from bizops_sandbox.emulator import AdminInputError, Emulator, json_response
+from bizops_sandbox.emulator import AdminInputError, Emulator, admin_object, json_response
 from bizops_sandbox.world import World
 from bizops_sandbox.zoql import ZoqlError, parse
 from bizops_sandbox.zuora_aqua import AquaRequestError, AquaStore, job_json
@@ -264,7 +264,7 @@ class ZuoraEmulator(Emulator):
 
     def admin_fail_jobs(self, request: Request) -> Response:
         """Make the next ``times`` jobs (either API) end in ``status`` with ``message``."""
-        data = request.get_json(silent=True) or {}
+        data = admin_object(request)
         status = data.get("status", "error")
         if status not in REST_FAILURES or not isinstance(data.get("message", ""), str):
             raise AdminInputError("'status' must be error or aborted and 'message' a string")
@@ -275,7 +275,7 @@ class ZuoraEmulator(Emulator):
 
     def admin_forbid(self, request: Request) -> Response:
         """Refuse exports of the listed objects with Zuora's permission error (403)."""
-        objects = (request.get_json(silent=True) or {}).get("objects")
+        objects = admin_object(request).get("objects")
         if not isinstance(objects, list) or not all(isinstance(o, str) for o in objects):
             raise AdminInputError("'objects' must be a list of object names")
         self.forbidden = set(objects)
