@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from psycopg2 import sql
 
 from bizops.project import load
 from bizops.runner import Runner, RunResult
+from bizops.warehouse import ENV_VAR
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ pipelines:
     target_config: {{default_target_schema: salesforce}}
     schedule: "*/15 * * * *"
 """
+# The tables' names are the streams' names lower-cased (target-postgres' identifiers).
+EXPLORE_QUERY = "SELECT name, status, balance FROM zuora.account ORDER BY name LIMIT 5"
 LINK_QUERY = """
 SELECT count(*), count(z.crmid), count(s.id)
 FROM zuora.account z LEFT JOIN salesforce.account s ON s.id = z.crmid
@@ -138,10 +143,18 @@ class DemoReport:
         lines += [
             f"one company across sources: {matched} of the {with_crm_id} Zuora accounts with a "
             f"CrmId match a Salesforce account ({accounts} Zuora accounts in all)",
-            f"explore it:  psql '{self.database_url}'",
+            f"explore it:  {psql_hint(self.database_url)}",
             *self.notes,
         ]
         return "\n".join(lines)
+
+
+def psql_hint(database_url: str, env: Mapping[str, str] | None = None) -> str:
+    """A psql command querying the loaded tables. A warehouse given by ``BIZOPS_DATABASE_URL``
+    is named by the variable, so its password is not printed; the embedded one has none."""
+    env = os.environ if env is None else env
+    target = '"$' + ENV_VAR + '"' if env.get(ENV_VAR) == database_url else shlex.quote(database_url)
+    return f"psql {target} -c {shlex.quote(EXPLORE_QUERY)}"
 
 
 def _reset(runner: Runner) -> None:
