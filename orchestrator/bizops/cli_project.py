@@ -50,20 +50,43 @@ def schedule_list(project_dir: Path) -> None:
 @PROJECT_DIR
 @handle_errors
 def schedule_crontab(project_dir: Path) -> None:
-    """A crontab block calling `bizops cron` every minute (add it with `crontab -e`)."""
-    from bizops.schedule import crontab
+    """Print a crontab block calling `bizops cron` every minute (add it with `crontab -e`).
 
-    click.echo(crontab(load_project(project_dir)), nl=False)
+    Needs no ${VAR} of bizops.yml to be set."""
+    from bizops.schedule import crontab, load_unresolved
+
+    click.echo(crontab(load_unresolved(project_dir)[0]), nl=False)
 
 
 @schedule.command("gitlab-ci")
 @PROJECT_DIR
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Save it as .gitlab-ci.yml in the project folder instead of printing it (a "
+    ".gitlab-ci.yml that bizops did not write is never replaced).",
+)
+@click.option(
+    "--pip-spec",
+    envvar="BIZOPS_PIP_SPEC",
+    help="What the job pip-installs bizops from when its image has none "
+    "[default: bizops==<this version>] (env: BIZOPS_PIP_SPEC).",
+)
 @handle_errors
-def schedule_gitlab_ci(project_dir: Path) -> None:
-    """A .gitlab-ci.yml with one scheduled job per scheduled pipeline."""
-    from bizops.schedule import gitlab_ci
+def schedule_gitlab_ci(project_dir: Path, write: bool, pip_spec: str | None) -> None:
+    """Print a .gitlab-ci.yml with one scheduled job per scheduled pipeline (or --write it).
 
-    click.echo(gitlab_ci(load_project(project_dir)), nl=False)
+    The jobs install bizops, check that the CI/CD variable BIZOPS_DATABASE_URL names the
+    warehouse (state and history live there) and run the pipeline. Needs no ${VAR} of
+    bizops.yml to be set: the file lists them as CI/CD variables to define."""
+    from bizops.schedule import gitlab_ci, load_unresolved, write_gitlab_ci
+
+    project, variables = load_unresolved(project_dir)
+    text = gitlab_ci(project, variables, pip_spec)
+    if write:
+        click.echo(f"wrote {write_gitlab_ci(project.root, text)}")
+    else:
+        click.echo(text, nl=False)
 
 
 @click.command()
