@@ -217,3 +217,12 @@ def test_readme_and_help_say_it_prints_and_write_saves(tmp_path: Path) -> None:
         in shown
     )
     assert "--write Save it as .gitlab-ci.yml in the project folder instead of printing it" in shown
+
+
+def test_schedule_renderings_need_no_secret_variables(tmp_path: Path) -> None:
+    assert _bizops("init", cwd=tmp_path).returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZUORA_")}
+    for rendering in ("crontab", "gitlab-ci"):
+        done = _bizops("schedule", rendering, cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        assert "#   0 * * * *" in done.stdout or "# schedule: 0 * * * *" in done.stdout
