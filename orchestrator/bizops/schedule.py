@@ -92,6 +92,10 @@ variables:
   image: python:3.11
   before_script:
 {before_script}
+  artifacts:  # the run logs (run history stays in the warehouse: `bizops runs`)
+    when: always
+    paths: [.bizops/logs/]
+    expire_in: 30 days
 """
 WAREHOUSE_CHECK = (
     'test -n "$BIZOPS_DATABASE_URL" || { echo "bizops: set the CI/CD variable '

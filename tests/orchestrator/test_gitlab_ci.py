@@ -115,6 +115,9 @@ def test_the_generated_job_loads_and_the_next_job_continues_from_the_warehouse_s
     env = _ci_env(tmp_path, variables, BIZOPS_DATABASE_URL=warehouse_url, BIZOPS_PIPELINE=pipeline)
     first = _run_lines(lines, _fresh_checkout(repo, tmp_path / "job1"), env)
     assert first.returncode == 0, first.stderr[-3000:]
+    artifacts = yaml.safe_load((repo / ".gitlab-ci.yml").read_text())[".bizops"]["artifacts"]
+    logs = [list((tmp_path / "job1").glob(f"{path}**/*.log")) for path in artifacts["paths"]]
+    assert [len(found) for found in logs] == [1]  # the run's log is kept as an artifact
     assert not (tmp_path / "pip.log").exists()  # bizops was there: no install
     world = zuora_sandbox.app.world
     since = datetime.fromisoformat("2024-01-01T00:00:00+00:00")
