@@ -49,6 +49,8 @@ class Fault:
         truncate_after: serve the real answer, but close the connection after this many bytes
             of its body (a connection dropped mid-download); status and headers are the real
             ones, ``Content-Length`` included.
+        chunked: with ``truncate_after``, send the answer with chunked transfer encoding (no
+            ``Content-Length``) and close the connection in the middle of the chunks.
     """
 
     path_prefix: str
@@ -59,6 +61,7 @@ class Fault:
     body: Any = None
     drop_connection: bool = False
     truncate_after: int | None = None
+    chunked: bool = False
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
@@ -120,7 +123,7 @@ class Emulator:
         fault = self._take_fault(request)
         if fault is not None and fault.truncate_after is not None and endpoint is not None:
             response = self.authorize(request) or getattr(self, endpoint)(request, **args)
-            response = _truncated(response, fault.truncate_after, request)
+            response = _truncated(response, fault.truncate_after, request, chunked=fault.chunked)
         elif fault is not None:
             response = self._fault_response(fault, request)
         elif endpoint is None:
@@ -222,8 +225,12 @@ class Emulator:
         return Response(status=204)
 
 
-def _truncated(response: Response, limit: int, request: Request) -> Response:
-    """``response`` with its full headers but only ``limit`` bytes of body, then a closed socket."""
+def _truncated(response: Response, limit: int, request: Request, *, chunked: bool) -> Response:
+    """``response`` with its full headers but only ``limit`` bytes of body, then a closed socket.
+
+    Framed by a ``Content-Length`` of the whole body, or (``chunked``) sent in chunks with the
+    closing zero-length chunk never coming.
+    """
     data = response.get_data()
     sock = request.environ.get("werkzeug.socket")
 
@@ -234,7 +241,9 @@ def _truncated(response: Response, limit: int, request: Request) -> Response:
             sock.shutdown(socket.SHUT_RDWR)
 
     headers = dict(response.headers)
-    headers["Content-Length"] = str(len(data))
+    headers.pop("Content-Length", None)
+    if not chunked:
+        headers["Content-Length"] = str(len(data))
     return Response(body(), status=response.status_code, headers=headers)
 
 

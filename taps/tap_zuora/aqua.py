@@ -66,7 +66,7 @@ def aqua_export(
         RetriableError: the job did not finish within ``job_timeout``.
     """
     LOGGER.info("creating AQuA job %s: %s", payload["project"], payload["queries"][0]["query"])
-    job = client.json(client.call("POST", "v1/batch-query/", json=payload))
+    job = client.call_json("POST", "v1/batch-query/", json=payload)
     if "id" not in job:
         # AQuA refuses a job with HTTP 200 and {"errorCode", "message"}.
         message = job.get("message") or job
@@ -88,7 +88,7 @@ def _wait(client: ZuoraClient, job_id: str) -> dict[str, Any]:
 
     def check() -> tuple[bool, str]:
         job.clear()
-        job.update(client.json(client.call("GET", f"v1/batch-query/jobs/{job_id}")))
+        job.update(client.call_json("GET", f"v1/batch-query/jobs/{job_id}"))
         status = str(job.get("status", "")).lower()
         if status in FAILED:
             messages = [b.get("message") for b in job.get("batches", []) if b.get("message")]

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 import requests
 
-from bizops_core.errors import ConfigurationError, DataError, FatalError, RetriableError
+from bizops_core.errors import (
+    ConfigurationError,
+    DataError,
+    FatalError,
+    RateLimited,
+    RetriableError,
+)
 from bizops_core.redact import Redactor
 from tap_zuora.config import parse_config
 from tap_zuora.convert import RowConverter, column_name
@@ -156,6 +162,10 @@ HOOK = vendor_error_hook(Redactor(["s3cret-value"]))
          RetriableError, "LOCK_COMPETITION: busy"),
         (200, {"success": False, "reasons": [{"code": 53100011, "message": "who?"}]},
          ConfigurationError, "53100011: who?"),
+        (200, {"Success": False, "Errors": [{"Code": "REQUEST_EXCEEDED_RATE", "Message": "slow"}]},
+         RateLimited, "REQUEST_EXCEEDED_RATE: slow"),
+        (200, {"success": False, "reasons": [{"code": 50000070, "message": "too many"}]},
+         RateLimited, "50000070: too many"),
         (400, {"Success": False, "Errors": [{"Code": "INVALID_FIELD", "Message": "no Foo"}]},
          FatalError, "(HTTP 400): INVALID_FIELD: no Foo"),
         (401, {"message": "token s3cret-value expired"}, CredentialsRejected,
