@@ -12,6 +12,7 @@ from bizops_core import polling
 from bizops_core.errors import FatalError
 from tap_zuora.client import ZuoraClient
 from tap_zuora.describe import ZuoraObject
+from tap_zuora.query import export_query
 
 LOGGER = logging.getLogger("tap_zuora.aqua")
 
@@ -31,19 +32,25 @@ def incremental_time(moment: datetime) -> str:
     return moment.astimezone(PACIFIC).strftime(INCREMENTAL_FORMAT)
 
 
-def aqua_query(obj: ZuoraObject) -> str:
-    """The ZOQL of an AQuA export: every exportable field, oldest change first."""
-    # Not SQL: names come from describe and the validated `objects` setting, never free text.
-    query = f"select {', '.join(obj.field_names)} from {obj.name}"  # noqa: S608
-    key = obj.replication_key
+def aqua_query(obj: ZuoraObject, fields: tuple[str, ...], key: str | None) -> str:
+    """The ZOQL of an AQuA export: the ``fields`` asked for, oldest change first."""
+    query = export_query(obj, fields)
     return f"{query} order by {key} asc" if key else query
 
 
 def aqua_payload(
-    obj: ZuoraObject, *, partner: str, project: str, since: datetime | None
+    obj: ZuoraObject,
+    fields: tuple[str, ...],
+    *,
+    key: str | None,
+    partner: str,
+    project: str,
+    since: datetime | None,
 ) -> dict[str, Any]:
     """The body of ``POST /v1/batch-query/`` for one object (singer-io's make_aqua_payload)."""
-    query: dict[str, Any] = {"name": obj.name, "query": aqua_query(obj), "type": "zoqlexport"}
+    query: dict[str, Any] = {
+        "name": obj.name, "query": aqua_query(obj, fields, key), "type": "zoqlexport"
+    }  # fmt: skip
     payload: dict[str, Any] = {
         "name": project, "partner": partner, "project": project, "format": "csv",
         "version": "1.2", "encrypted": "none", "useQueryLabels": "true",
