@@ -13,12 +13,12 @@ import requests
 from bizops_core import polling
 from bizops_core.csv_rows import header_rows
 from bizops_core.errors import FatalError
-from bizops_core.http import HttpClient, RetryPolicy, json_body
+from bizops_core.http import BodyNotDecoded, HttpClient, RetryPolicy, json_body
 from bizops_core.redact import Redactor
 from tap_zuora.auth import ZuoraBasicAuth, ZuoraOAuth
 from tap_zuora.config import ZuoraConfig
 from tap_zuora.convert import column_name
-from tap_zuora.describe import ZuoraObject, parse_object, parse_object_list
+from tap_zuora.describe import XmlNotParsed, ZuoraObject, parse_object, parse_object_list
 from tap_zuora.quirks import CredentialsRejected, vendor_error_hook
 
 LOGGER = logging.getLogger("tap_zuora.client")
@@ -64,11 +64,11 @@ class ZuoraClient:
 
     def object_names(self) -> list[str]:
         """Names of every object the tenant can describe (``GET /v1/describe``)."""
-        return parse_object_list(self._call("GET", "v1/describe").content)
+        return self._fetch("GET", "v1/describe", _xml(parse_object_list))
 
     def describe(self, name: str) -> ZuoraObject:
         """The exportable fields of one object (``GET /v1/describe/{name}``)."""
-        return parse_object(self._call("GET", f"v1/describe/{name}").content, name)
+        return self._fetch("GET", f"v1/describe/{name}", _xml(lambda xml: parse_object(xml, name)))
 
     # --- export ----------------------------------------------------------------------------
 
@@ -182,3 +182,16 @@ def _json_object(response: requests.Response) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise FatalError(f"Zuora answered {response.url} with JSON that is not an object")
     return body
+
+
+def _xml(parse: Callable[[bytes], T]) -> Callable[[requests.Response], T]:
+    """A decoder for :meth:`HttpClient.fetch`: XML that does not parse (it may have been cut
+    off mid-way) is retried like a dropped connection."""
+
+    def decode(response: requests.Response) -> T:
+        try:
+            return parse(response.content)
+        except XmlNotParsed as exc:
+            raise BodyNotDecoded(str(exc)) from exc
+
+    return decode

@@ -44,6 +44,9 @@ def test_zuora_rest_calls_cut_off_mid_body_are_sent_again(zuora_sandbox, tmp_pat
     queue(
         url,
         cut("/oauth/token", "POST"),
+        # The object list as XML that ends early, again with nothing in the framing to tell.
+        {"path_prefix": "/v1/describe", "method": "GET", "status": 200,
+         "body": '<?xml version="1.0" encoding="UTF-8"?><objects><object><name>Acc'},
         cut("/v1/describe/Account", "GET", after=100, chunked=True),
         # A job-creation answer whose JSON ends early, with nothing in the framing to tell.
         {"path_prefix": "/v1/object/export", "method": "POST", "status": 200,
@@ -62,6 +65,7 @@ def test_zuora_rest_calls_cut_off_mid_body_are_sent_again(zuora_sandbox, tmp_pat
     assert "POST v1/object/export: the body is not JSON (or was cut off)" in result.stderr
     retried = re.findall(r"retrying in [\d.]+s \(attempt \d of 5\): (\S+ [^:\s]+):", result.stderr)
     assert sorted(re.sub(r"/[0-9a-f]{16,}$", "/<job>", call) for call in retried) == [
+        "GET v1/describe",
         "GET v1/describe/Account",
         "GET v1/object/export/<job>",
         "GET v1/object/export/<job>",
