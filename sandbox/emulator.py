@@ -40,6 +40,7 @@ class Fault:
 
     Attributes:
         path_prefix: matches requests whose path starts with it.
+        path_suffix: when set, the path must also end with it (``/results`` of any job).
         method: matches only this HTTP method when set.
         status: HTTP status to answer with.
         times: how many requests it still applies to.
@@ -54,6 +55,7 @@ class Fault:
     """
 
     path_prefix: str
+    path_suffix: str | None = None
     status: int = 500
     method: str | None = None
     times: int = 1
@@ -80,7 +82,9 @@ class Fault:
     def matches(self, request: Request) -> bool:
         """Whether this fault applies to ``request``."""
         method_ok = self.method is None or self.method == request.method
-        return method_ok and request.path.startswith(self.path_prefix)
+        path = request.path
+        suffix_ok = self.path_suffix is None or path.endswith(self.path_suffix)
+        return method_ok and suffix_ok and path.startswith(self.path_prefix)
 
 
 class Emulator:

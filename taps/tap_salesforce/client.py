@@ -13,7 +13,7 @@ import requests
 from bizops_core import polling
 from bizops_core.csv_rows import header_rows
 from bizops_core.errors import FatalError
-from bizops_core.http import HttpClient, RetryPolicy, json_body
+from bizops_core.http import BodyNotDecoded, HttpClient, RetryPolicy, json_body
 from bizops_core.redact import Redactor
 from tap_salesforce.auth import SalesforceLogin
 from tap_salesforce.config import SalesforceConfig
@@ -131,9 +131,9 @@ class SalesforceClient:
             params: dict[str, Any] = {"maxRecords": self._config.bulk_page_size}
             if locator:
                 params["locator"] = locator
-            response = self._call("GET", f"jobs/query/{job_id}/results", params=params)
-            yield from _csv_rows(response, job_id)
-            locator = response.headers.get("Sforce-Locator")
+            path = f"jobs/query/{job_id}/results"
+            rows, locator = self._fetch("GET", path, _results_page(job_id), params=params)
+            yield from rows
             # The last page carries the literal string "null" (MeltanoLabs/tap-salesforce bulk2).
             if not locator or locator == "null":
                 return
@@ -180,6 +180,23 @@ def _exact_json(response: requests.Response) -> Any:
     return json_body(response, parse_float=Decimal)
 
 
-def _csv_rows(response: requests.Response, job_id: str) -> Rows:
-    text = io.StringIO(response.content.decode("utf-8-sig"))
-    return header_rows(text, f"Salesforce Bulk job {job_id}")
+def _results_page(
+    job_id: str,
+) -> Callable[[requests.Response], tuple[list[dict[str, Any]], str | None]]:
+    """A decoder of one Bulk results page: its rows and the next page's locator.
+
+    The rows are counted against ``Sforce-NumberOfRecords``: a page cut off at a line break
+    parses as valid CSV, and only the count shows the rows it lost; it is fetched again.
+    """
+
+    def decode(response: requests.Response) -> tuple[list[dict[str, Any]], str | None]:
+        text = io.StringIO(response.content.decode("utf-8-sig"))
+        rows = list(header_rows(text, f"Salesforce Bulk job {job_id}"))
+        announced = response.headers.get("Sforce-NumberOfRecords")
+        if announced is not None and announced.isdigit() and int(announced) != len(rows):
+            raise BodyNotDecoded(
+                f"the page holds {len(rows)} rows, Sforce-NumberOfRecords says {announced}"
+            )
+        return rows, response.headers.get("Sforce-Locator")
+
+    return decode

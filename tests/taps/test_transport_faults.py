@@ -159,3 +159,22 @@ def test_rate_limit_beyond_its_budget_fails_with_exit_75(zuora_sandbox, tmp_path
         "rate_limit_max_wait, 1.5 s)"
     ) in result.stderr
     assert requested(url, "POST", "/v1/object/export") == 2
+
+
+def test_salesforce_bulk_page_cut_at_a_line_break_is_fetched_again(
+    salesforce_sandbox, tmp_path: Path
+) -> None:
+    url = salesforce_sandbox.url
+    # Valid CSV, but two rows short of what the page announces: the framing cannot tell.
+    queue(url, {"path_prefix": "/services/data/v60.0/jobs/query/", "path_suffix": "/results",
+                "status": 200, "body": "Id,Name\n001000000000001AAA,Cut\n",
+                "headers": {"Content-Type": "text/csv", "Sforce-NumberOfRecords": "3",
+                            "Sforce-Locator": "null"}})  # fmt: skip
+
+    result = sf.run_cli(tmp_path, sf.tap_config(url, "BULK2", objects=["Account"]))
+
+    assert result.returncode == 0, result.stderr
+    world: World = salesforce_sandbox.app.world
+    expected = {r["Id"] for r in world.records("Account", "salesforce")}
+    assert {r["Id"] for r in parse_messages(result.stdout).records["Account"]} == expected
+    assert "the page holds 1 rows, Sforce-NumberOfRecords says 3" in result.stderr
