@@ -40,6 +40,7 @@ class Fault:
 
     Attributes:
         path_prefix: matches requests whose path starts with it.
+        path_suffix: when set, the path must also end with it (``/results`` of any job).
         method: matches only this HTTP method when set.
         status: HTTP status to answer with.
         times: how many requests it still applies to.
@@ -49,9 +50,12 @@ class Fault:
         truncate_after: serve the real answer, but close the connection after this many bytes
             of its body (a connection dropped mid-download); status and headers are the real
             ones, ``Content-Length`` included.
+        chunked: with ``truncate_after``, send the answer with chunked transfer encoding (no
+            ``Content-Length``) and close the connection in the middle of the chunks.
     """
 
     path_prefix: str
+    path_suffix: str | None = None
     status: int = 500
     method: str | None = None
     times: int = 1
@@ -59,6 +63,7 @@ class Fault:
     body: Any = None
     drop_connection: bool = False
     truncate_after: int | None = None
+    chunked: bool = False
 
     @classmethod
     def from_json(cls, data: Any) -> Fault:
@@ -77,7 +82,9 @@ class Fault:
     def matches(self, request: Request) -> bool:
         """Whether this fault applies to ``request``."""
         method_ok = self.method is None or self.method == request.method
-        return method_ok and request.path.startswith(self.path_prefix)
+        path = request.path
+        suffix_ok = self.path_suffix is None or path.endswith(self.path_suffix)
+        return method_ok and suffix_ok and path.startswith(self.path_prefix)
 
 
 class Emulator:
@@ -120,7 +127,7 @@ class Emulator:
         fault = self._take_fault(request)
         if fault is not None and fault.truncate_after is not None and endpoint is not None:
             response = self.authorize(request) or getattr(self, endpoint)(request, **args)
-            response = _truncated(response, fault.truncate_after, request)
+            response = _truncated(response, fault.truncate_after, request, chunked=fault.chunked)
         elif fault is not None:
             response = self._fault_response(fault, request)
         elif endpoint is None:
@@ -248,8 +255,12 @@ def admin_object(request: Request) -> dict[str, Any]:
     return data
 
 
-def _truncated(response: Response, limit: int, request: Request) -> Response:
-    """``response`` with its full headers but only ``limit`` bytes of body, then a closed socket."""
+def _truncated(response: Response, limit: int, request: Request, *, chunked: bool) -> Response:
+    """``response`` with its full headers but only ``limit`` bytes of body, then a closed socket.
+
+    Framed by a ``Content-Length`` of the whole body, or (``chunked``) sent in chunks with the
+    closing zero-length chunk never coming.
+    """
     data = response.get_data()
     sock = request.environ.get("werkzeug.socket")
 
@@ -260,7 +271,9 @@ def _truncated(response: Response, limit: int, request: Request) -> Response:
             sock.shutdown(socket.SHUT_RDWR)
 
     headers = dict(response.headers)
-    headers["Content-Length"] = str(len(data))
+    headers.pop("Content-Length", None)
+    if not chunked:
+        headers["Content-Length"] = str(len(data))
     return Response(body(), status=response.status_code, headers=headers)
 
 

@@ -35,6 +35,10 @@ def test_names_refuse_what_is_not_a_list_of_identifiers(
 def test_http_settings_are_declared_with_defaults_and_read_checked() -> None:
     schema = {"properties": {p.name: p.to_dict()[p.name] for p in http_settings.PROPERTIES}}
     values = READ.with_defaults({}, schema)
-    assert http_settings.read(READ, values) == {"max_tries": 5, "request_timeout": 300.0}
+    assert http_settings.read(READ, values) == {
+        "max_tries": 5,
+        "rate_limit_max_wait": 600.0,
+        "request_timeout": 300.0,
+    }
     with pytest.raises(ConfigurationError, match="'max_tries' must be at least 1, got 0"):
         http_settings.read(READ, {**values, "max_tries": 0})

@@ -33,6 +33,15 @@ class RetriableError(BizOpsError):
         self.retry_after = retry_after
 
 
+class RateLimited(RetriableError):
+    """The API refused a request for its rate limit (HTTP 429 or a vendor's rate-limit code).
+
+    Retried on its own budget of seconds (``RetryPolicy.rate_limit_max_wait``), not on the
+    count of tries that 5xx answers and dropped connections share: rate-limit windows last
+    from seconds to hours, and waiting them out is the cure.
+    """
+
+
 class FatalError(BizOpsError):
     """A failure that retrying will not fix (an API refusing a request, a job that failed)."""
 

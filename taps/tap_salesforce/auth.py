@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from bizops_core.errors import FatalError
-from bizops_core.http import HttpClient
+from bizops_core.http import HttpClient, json_body
 from bizops_core.redact import Redactor
 from tap_salesforce.config import SalesforceConfig
 
@@ -53,11 +53,11 @@ class SalesforceLogin:
             form.update(grant_type="refresh_token", refresh_token=config.refresh_token)
         else:
             form.update(grant_type="client_credentials")
-        response = self._http.request("POST", "services/oauth2/token", data=form)
+        # A body cut off mid-way does not decode and is retried like a dropped connection.
+        body = self._http.fetch("POST", "services/oauth2/token", json_body, data=form)
         try:
-            body = response.json()
             token, instance = str(body["access_token"]), str(body["instance_url"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise FatalError(
                 "Salesforce POST /services/oauth2/token answered without access_token and "
                 "instance_url"

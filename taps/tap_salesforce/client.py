@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 
 from bizops_core import polling
 from bizops_core.csv_rows import header_rows
 from bizops_core.errors import FatalError
-from bizops_core.http import HttpClient, RetryPolicy
+from bizops_core.http import BodyNotDecoded, HttpClient, RetryPolicy, json_body
 from bizops_core.redact import Redactor
 from tap_salesforce.auth import SalesforceLogin
 from tap_salesforce.config import SalesforceConfig
@@ -22,6 +22,7 @@ from tap_salesforce.quirks import QueryTimeout, SalesforceQuirks, SessionExpired
 
 LOGGER = logging.getLogger("tap_salesforce.client")
 Rows = Iterator[dict[str, Any]]
+T = TypeVar("T")
 
 
 class SalesforceClient:
@@ -37,7 +38,9 @@ class SalesforceClient:
         self.quirks = SalesforceQuirks(redactor)
         self._http = HttpClient(
             config.login_url,
-            policy=RetryPolicy(max_tries=config.max_tries),
+            policy=RetryPolicy(
+                max_tries=config.max_tries, rate_limit_max_wait=config.rate_limit_max_wait
+            ),
             timeout=config.request_timeout,
             redactor=redactor,
             vendor_error=self.quirks,
@@ -128,9 +131,9 @@ class SalesforceClient:
             params: dict[str, Any] = {"maxRecords": self._config.bulk_page_size}
             if locator:
                 params["locator"] = locator
-            response = self._call("GET", f"jobs/query/{job_id}/results", params=params)
-            yield from _csv_rows(response, job_id)
-            locator = response.headers.get("Sforce-Locator")
+            path = f"jobs/query/{job_id}/results"
+            rows, locator = self._fetch("GET", path, _results_page(job_id), params=params)
+            yield from rows
             # The last page carries the literal string "null" (MeltanoLabs/tap-salesforce bulk2).
             if not locator or locator == "null":
                 return
@@ -144,29 +147,56 @@ class SalesforceClient:
         return f"{session.instance_url}/services/data/v{self._config.api_version}/{path}"
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self._fetch(method, path, _itself, **kwargs)
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The JSON answer of one request; a body cut off mid-way is retried."""
+        return self._fetch(method, path, _exact_json, **kwargs)
+
+    def _fetch(
+        self, method: str, path: str, decode: Callable[[requests.Response], T], **kwargs: Any
+    ) -> T:
         """One authenticated request; a refused session is renewed once (it may have expired)."""
         try:
-            return self._send(method, path, **kwargs)
+            return self._send(method, path, decode, **kwargs)
         except SessionExpired:
             LOGGER.info("Salesforce refused the session on %s %s; logging in again", method, path)
             self._login.invalidate()
-            return self._send(method, path, **kwargs)
+            return self._send(method, path, decode, **kwargs)
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _send(
+        self, method: str, path: str, decode: Callable[[requests.Response], T], **kwargs: Any
+    ) -> T:
         headers = {"Authorization": f"Bearer {self._login.session().access_token}"}
-        return self._http.request(method, self._url(path), headers=headers, **kwargs)
-
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._call(method, path, **kwargs)
-        try:
-            # Numbers stay exact: Salesforce currency and double values are decimal.
-            return response.json(parse_float=Decimal)
-        except ValueError as exc:
-            raise FatalError(
-                f"Salesforce answered {method} {path} with a body that is not JSON"
-            ) from exc
+        return self._http.fetch(method, self._url(path), decode, headers=headers, **kwargs)
 
 
-def _csv_rows(response: requests.Response, job_id: str) -> Rows:
-    text = io.StringIO(response.content.decode("utf-8-sig"))
-    return header_rows(text, f"Salesforce Bulk job {job_id}")
+def _itself(response: requests.Response) -> requests.Response:
+    return response
+
+
+def _exact_json(response: requests.Response) -> Any:
+    # Numbers stay exact: Salesforce currency and double values are decimal.
+    return json_body(response, parse_float=Decimal)
+
+
+def _results_page(
+    job_id: str,
+) -> Callable[[requests.Response], tuple[list[dict[str, Any]], str | None]]:
+    """A decoder of one Bulk results page: its rows and the next page's locator.
+
+    The rows are counted against ``Sforce-NumberOfRecords``: a page cut off at a line break
+    parses as valid CSV, and only the count shows the rows it lost; it is fetched again.
+    """
+
+    def decode(response: requests.Response) -> tuple[list[dict[str, Any]], str | None]:
+        text = io.StringIO(response.content.decode("utf-8-sig"))
+        rows = list(header_rows(text, f"Salesforce Bulk job {job_id}"))
+        announced = response.headers.get("Sforce-NumberOfRecords")
+        if announced is not None and announced.isdigit() and int(announced) != len(rows):
+            raise BodyNotDecoded(
+                f"the page holds {len(rows)} rows, Sforce-NumberOfRecords says {announced}"
+            )
+        return rows, response.headers.get("Sforce-Locator")
+
+    return decode

@@ -119,6 +119,7 @@ class SalesforceConfig:
     bulk_page_size: int
     max_window_splits: int
     max_tries: int
+    rate_limit_max_wait: float
     request_timeout: float
 
     def __repr__(self) -> str:

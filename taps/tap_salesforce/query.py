@@ -27,13 +27,16 @@ def soql_instant(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def build_query(obj: SObject, fields: tuple[str, ...], window: Window | None) -> str:
+def build_query(
+    obj: SObject, fields: tuple[str, ...], window: Window | None, key: str | None = None
+) -> str:
     """``SELECT ... FROM obj [WHERE key >(=) start AND key < end ORDER BY key ASC]``."""
     # Not SQL: names come from describe, never from free text.
     query = f"SELECT {','.join(fields)} FROM {obj.name}"  # noqa: S608
-    key = obj.replication_key
-    if window is None or key is None:
+    if window is None:
         return query
+    if key is None:
+        raise ValueError(f"{obj.name}: a window needs a replication key")
     op = ">=" if window.start_inclusive else ">"
     return (
         f"{query} WHERE {key} {op} {soql_instant(window.start)} AND {key} < "

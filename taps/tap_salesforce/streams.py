@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
-from singer_sdk.helpers._typing import TypeConformanceLevel
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from bizops_core.errors import FatalError
+from bizops_core.replication import CatalogReplication
 from tap_salesforce.client import Rows, SalesforceClient
 from tap_salesforce.convert import RecordConverter
 from tap_salesforce.describe import SObject
@@ -32,11 +32,12 @@ class RunStatus:
     not_synced: list[str] = field(default_factory=list)
 
 
-class SalesforceStream(Stream):
+class SalesforceStream(CatalogReplication, Stream):
     """The rows of one Salesforce object, with deleted rows (``IsDeleted`` true) included.
 
     Incremental objects are read in one window ``[start_date or (bookmark, sync start)``,
-    ordered by the replication key; a window that hits QUERY_TIMEOUT is halved and retried.
+    ordered by the replication key the catalog names (FULL_TABLE in the catalog reads the
+    whole object); a window that hits QUERY_TIMEOUT is halved and retried.
     Rows are emitted one key value at a time, only once every row with that value has arrived,
     so the bookmark (the last key emitted) is exact even when a run stops part-way.
     """
@@ -70,8 +71,9 @@ class SalesforceStream(Stream):
         if run.stopped:
             run.not_synced.append(self.name)
             return
+        key = self.sync_key()
         try:
-            for group in complete_groups(self._rows(), self.replication_key):
+            for group in complete_groups(self._rows(key), key):
                 self.hold_bookmark(context)
                 yield from group
                 self.held_bookmark = NOT_HELD
@@ -87,22 +89,19 @@ class SalesforceStream(Stream):
             run.stopped = str(exc)
             run.not_synced.append(f"{self.name} (part-way)")
 
-    def _rows(self) -> Iterator[dict[str, Any]]:
-        fields = self._selected_fields()
-        if self.replication_key is None:
+    def _rows(self, key: str | None) -> Iterator[dict[str, Any]]:
+        fields = self._selected_fields(key)
+        if key is None:
             yield from map(self._convert, self._query(build_query(self.object, fields, None)))
             return
-        bookmark, start = self._bookmark(), self._settings.start_date
-        # Rows at or below a bookmark were read by the run that wrote it (it ended above
-        # them), so later rows are strictly newer; start_date itself is included.
-        lower, inclusive = (bookmark, False) if bookmark and bookmark >= start else (start, True)
+        lower, inclusive = self.starting_point(None, self._settings.start_date)
         if lower < self._sync_start:
             window = Window(lower, self._sync_start, inclusive)
-            yield from self._window_rows(window, fields, self._settings.max_window_splits)
+            yield from self._window_rows(window, fields, key, self._settings.max_window_splits)
 
-    def _window_rows(self, window: Window, fields: tuple[str, ...], splits: int) -> Rows:
+    def _window_rows(self, window: Window, fields: tuple[str, ...], key: str, splits: int) -> Rows:
         try:
-            rows = self._query(build_query(self.object, fields, window))
+            rows = self._query(build_query(self.object, fields, window, key))
         except QueryTimeout as exc:
             if splits <= 0:
                 raise FatalError(
@@ -110,7 +109,7 @@ class SalesforceStream(Stream):
                 ) from exc
             self.logger.warning("%s: %s; halving the window", self.name, exc)
             for half in window.halves():
-                yield from self._window_rows(half, fields, splits - 1)
+                yield from self._window_rows(half, fields, key, splits - 1)
             return
         yield from map(self._convert, rows)
 
@@ -119,20 +118,13 @@ class SalesforceStream(Stream):
             return self._client.bulk_query(soql)
         return self._client.rest_query(soql)
 
-    def _selected_fields(self) -> tuple[str, ...]:
-        always = {"Id", self.replication_key}
+    def _selected_fields(self, key: str | None) -> tuple[str, ...]:
+        always = {"Id", key}
         return tuple(
             name
             for name in self.object.field_names
             if name in always or self.mask.get(("properties", name), True)
         )
-
-    def _bookmark(self) -> datetime | None:
-        state = self.get_context_state(None)
-        value = state.get("replication_key_value")
-        if not value or state.get("replication_key") != self.replication_key:
-            return None
-        return self._parse_datetime(str(value))
 
 
 NOT_HELD = object()  # no group is part-way through being emitted

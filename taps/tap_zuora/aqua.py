@@ -12,6 +12,7 @@ from bizops_core import polling
 from bizops_core.errors import FatalError
 from tap_zuora.client import ZuoraClient
 from tap_zuora.describe import ZuoraObject
+from tap_zuora.query import export_query
 
 LOGGER = logging.getLogger("tap_zuora.aqua")
 
@@ -31,19 +32,25 @@ def incremental_time(moment: datetime) -> str:
     return moment.astimezone(PACIFIC).strftime(INCREMENTAL_FORMAT)
 
 
-def aqua_query(obj: ZuoraObject) -> str:
-    """The ZOQL of an AQuA export: every exportable field, oldest change first."""
-    # Not SQL: names come from describe and the validated `objects` setting, never free text.
-    query = f"select {', '.join(obj.field_names)} from {obj.name}"  # noqa: S608
-    key = obj.replication_key
+def aqua_query(obj: ZuoraObject, fields: tuple[str, ...], key: str | None) -> str:
+    """The ZOQL of an AQuA export: the ``fields`` asked for, oldest change first."""
+    query = export_query(obj, fields)
     return f"{query} order by {key} asc" if key else query
 
 
 def aqua_payload(
-    obj: ZuoraObject, *, partner: str, project: str, since: datetime | None
+    obj: ZuoraObject,
+    fields: tuple[str, ...],
+    *,
+    key: str | None,
+    partner: str,
+    project: str,
+    since: datetime | None,
 ) -> dict[str, Any]:
     """The body of ``POST /v1/batch-query/`` for one object (singer-io's make_aqua_payload)."""
-    query: dict[str, Any] = {"name": obj.name, "query": aqua_query(obj), "type": "zoqlexport"}
+    query: dict[str, Any] = {
+        "name": obj.name, "query": aqua_query(obj, fields, key), "type": "zoqlexport"
+    }  # fmt: skip
     payload: dict[str, Any] = {
         "name": project, "partner": partner, "project": project, "format": "csv",
         "version": "1.2", "encrypted": "none", "useQueryLabels": "true",
@@ -66,7 +73,7 @@ def aqua_export(
         RetriableError: the job did not finish within ``job_timeout``.
     """
     LOGGER.info("creating AQuA job %s: %s", payload["project"], payload["queries"][0]["query"])
-    job = client.json(client.call("POST", "v1/batch-query/", json=payload))
+    job = client.call_json("POST", "v1/batch-query/", json=payload)
     if "id" not in job:
         # AQuA refuses a job with HTTP 200 and {"errorCode", "message"}.
         message = job.get("message") or job
@@ -88,7 +95,7 @@ def _wait(client: ZuoraClient, job_id: str) -> dict[str, Any]:
 
     def check() -> tuple[bool, str]:
         job.clear()
-        job.update(client.json(client.call("GET", f"v1/batch-query/jobs/{job_id}")))
+        job.update(client.call_json("GET", f"v1/batch-query/jobs/{job_id}"))
         status = str(job.get("status", "")).lower()
         if status in FAILED:
             messages = [b.get("message") for b in job.get("batches", []) if b.get("message")]

@@ -6,7 +6,7 @@ import logging
 import time
 
 from bizops_core.errors import FatalError
-from bizops_core.http import HttpClient
+from bizops_core.http import HttpClient, json_body
 from bizops_core.redact import Redactor
 
 LOGGER = logging.getLogger("tap_zuora.auth")
@@ -46,19 +46,16 @@ class ZuoraOAuth:
         self._token = None
 
     def _fetch(self) -> None:
-        response = self._http.request(
-            "POST",
-            "oauth/token",
-            data={
-                "client_id": self._client_id,
-                "client_secret": self._client_secret,
-                "grant_type": "client_credentials",
-            },
-        )
+        form = {
+            "client_id": self._client_id,
+            "client_secret": self._client_secret,
+            "grant_type": "client_credentials",
+        }
+        # A body cut off mid-way does not decode and is retried like a dropped connection.
+        body = self._http.fetch("POST", "oauth/token", json_body, data=form)
         try:
-            body = response.json()
             token = body["access_token"]
-        except (ValueError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise FatalError("Zuora POST /oauth/token answered without an access_token") from exc
         self._redactor.add(token)
         expires_in = body.get("expires_in")

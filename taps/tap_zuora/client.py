@@ -4,26 +4,25 @@ from __future__ import annotations
 
 import io
 import logging
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
-import urllib3
 
 from bizops_core import polling
 from bizops_core.csv_rows import header_rows
-from bizops_core.errors import FatalError, RetriableError
-from bizops_core.http import HttpClient, RetryPolicy
+from bizops_core.errors import FatalError
+from bizops_core.http import BodyNotDecoded, HttpClient, RetryPolicy, json_body
 from bizops_core.redact import Redactor
 from tap_zuora.auth import ZuoraBasicAuth, ZuoraOAuth
 from tap_zuora.config import ZuoraConfig
 from tap_zuora.convert import column_name
-from tap_zuora.describe import ZuoraObject, parse_object, parse_object_list
+from tap_zuora.describe import XmlNotParsed, ZuoraObject, parse_object, parse_object_list
 from tap_zuora.quirks import CredentialsRejected, vendor_error_hook
 
 LOGGER = logging.getLogger("tap_zuora.client")
+T = TypeVar("T")
 
 DONE_STATUSES = frozenset({"Completed"})
 FAILED_STATUSES = frozenset({"Failed", "Cancelled"})
@@ -41,7 +40,9 @@ class ZuoraClient:
         redactor = Redactor([config.client_secret])
         self._http = HttpClient(
             config.base_url,
-            policy=RetryPolicy(max_tries=config.max_tries),
+            policy=RetryPolicy(
+                max_tries=config.max_tries, rate_limit_max_wait=config.rate_limit_max_wait
+            ),
             timeout=config.request_timeout,
             redactor=redactor,
             vendor_error=vendor_error_hook(redactor),
@@ -63,11 +64,11 @@ class ZuoraClient:
 
     def object_names(self) -> list[str]:
         """Names of every object the tenant can describe (``GET /v1/describe``)."""
-        return parse_object_list(self._call("GET", "v1/describe").content)
+        return self._fetch("GET", "v1/describe", _xml(parse_object_list))
 
     def describe(self, name: str) -> ZuoraObject:
         """The exportable fields of one object (``GET /v1/describe/{name}``)."""
-        return parse_object(self._call("GET", f"v1/describe/{name}").content, name)
+        return self._fetch("GET", f"v1/describe/{name}", _xml(lambda xml: parse_object(xml, name)))
 
     # --- export ----------------------------------------------------------------------------
 
@@ -89,7 +90,7 @@ class ZuoraClient:
     def _create_export(self, query: str) -> str:
         LOGGER.info("creating export: %s", query)
         payload = {"Format": "csv", "Query": query}
-        body = self._json(self._call("POST", "v1/object/export", json=payload))
+        body = self.call_json("POST", "v1/object/export", json=payload)
         job_id = body.get("Id")
         if not isinstance(job_id, str) or not job_id:
             raise FatalError(f"Zuora POST /v1/object/export answered without a job Id: {body}")
@@ -100,7 +101,7 @@ class ZuoraClient:
 
         def check() -> tuple[bool, str]:
             job.clear()
-            job.update(self._json(self._call("GET", f"v1/object/export/{job_id}")))
+            job.update(self.call_json("GET", f"v1/object/export/{job_id}"))
             status = job.get("Status")
             if status in FAILED_STATUSES:
                 reason = job.get("StatusReason") or "Zuora gave no StatusReason"
@@ -122,30 +123,11 @@ class ZuoraClient:
     def download(self, path: str, object_name: str) -> Iterator[dict[str, str]]:
         """Stream the CSV file at ``path`` as ``{field: cell text}`` rows.
 
-        A connection that breaks mid-body is retried (up to ``max_tries`` downloads in all):
-        Zuora's files cannot be fetched from an offset, so the file is requested again
-        through the shared HTTP layer and the rows already yielded are skipped.
+        A connection that breaks mid-body is retried by the shared HTTP layer (up to
+        ``max_tries`` downloads in all): Zuora's files cannot be fetched from an offset, so
+        the file is requested again and the rows already yielded are skipped.
         """
-        done = 0
-        for attempt in range(self._config.max_tries):
-            try:
-                for index, row in enumerate(self._read_csv(path, object_name)):
-                    if index >= done:
-                        done += 1
-                        yield row
-                return
-            except (urllib3.exceptions.HTTPError, requests.RequestException) as exc:
-                if attempt + 1 >= self._config.max_tries:
-                    raise RetriableError(
-                        f"Zuora GET /{path} broke off after {done} rows, "
-                        f"{self._config.max_tries} times: {type(exc).__name__}"
-                    ) from exc
-                delay = self._http.policy.wait(attempt, None)
-                LOGGER.warning(
-                    "download of /%s broke off after %d rows (%s); downloading again in %.1fs",
-                    path, done, type(exc).__name__, delay,
-                )  # fmt: skip
-                time.sleep(delay)
+        return self._http.resumable(f"Zuora GET /{path}", lambda: self._read_csv(path, object_name))
 
     def _read_csv(self, path: str, object_name: str) -> Iterator[dict[str, str]]:
         response = self._call("GET", path, stream=True)
@@ -163,33 +145,53 @@ class ZuoraClient:
 
     # --- plumbing --------------------------------------------------------------------------
 
-    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One authenticated request (see :meth:`_call`); for the AQuA flow."""
-        return self._call(method, path, **kwargs)
+    def call_json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One authenticated request whose answer must be a JSON object; a body cut off
+        mid-way is retried like a dropped connection.
+
+        Raises:
+            FatalError: the body is JSON but not an object.
+        """
+        return self._fetch(method, path, _json_object, **kwargs)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self._fetch(method, path, _itself, **kwargs)
+
+    def _fetch(
+        self, method: str, path: str, decode: Callable[[requests.Response], T], **kwargs: Any
+    ) -> T:
         """One authenticated request; a refused token is renewed once (it may have expired)."""
         headers = self._auth.headers()
         try:
-            return self._http.request(method, path, headers=headers, **kwargs)
+            return self._http.fetch(method, path, decode, headers=headers, **kwargs)
         except CredentialsRejected as exc:
             if exc.status != 401:
                 raise
             LOGGER.info("Zuora refused the token on %s %s; fetching a new one", method, path)
             self._auth.invalidate()
-            return self._http.request(method, path, headers=self._auth.headers(), **kwargs)
+            headers = self._auth.headers()
+            return self._http.fetch(method, path, decode, headers=headers, **kwargs)
 
-    @staticmethod
-    def json(response: requests.Response) -> dict[str, Any]:
-        """The JSON object of a response (see :meth:`_json`)."""
-        return ZuoraClient._json(response)
 
-    @staticmethod
-    def _json(response: requests.Response) -> dict[str, Any]:
+def _itself(response: requests.Response) -> requests.Response:
+    return response
+
+
+def _json_object(response: requests.Response) -> dict[str, Any]:
+    body = json_body(response)
+    if not isinstance(body, dict):
+        raise FatalError(f"Zuora answered {response.url} with JSON that is not an object")
+    return body
+
+
+def _xml(parse: Callable[[bytes], T]) -> Callable[[requests.Response], T]:
+    """A decoder for :meth:`HttpClient.fetch`: XML that does not parse (it may have been cut
+    off mid-way) is retried like a dropped connection."""
+
+    def decode(response: requests.Response) -> T:
         try:
-            body = response.json()
-        except ValueError as exc:
-            raise FatalError(f"Zuora answered {response.url} with a body that is not JSON") from exc
-        if not isinstance(body, dict):
-            raise FatalError(f"Zuora answered {response.url} with JSON that is not an object")
-        return body
+            return parse(response.content)
+        except XmlNotParsed as exc:
+            raise BodyNotDecoded(str(exc)) from exc
+
+    return decode

@@ -110,6 +110,7 @@ class ZuoraConfig:
     job_timeout: float
     window_days: int
     max_tries: int
+    rate_limit_max_wait: float
     request_timeout: float
 
     def __repr__(self) -> str:

@@ -71,6 +71,10 @@ class ZuoraObject:
         return {"type": "object", "properties": properties, "required": ["Id"]}
 
 
+class XmlNotParsed(FatalError):
+    """Describe XML that does not parse: garbled, or cut off before its end."""
+
+
 def _parse_xml(content: bytes, what: str) -> ET.Element:
     # The describe XML comes from the configured Zuora host after authentication. A DOCTYPE is
     # never part of it, so refusing one rules out entity-expansion tricks before expat runs.
@@ -80,7 +84,7 @@ def _parse_xml(content: bytes, what: str) -> ET.Element:
     try:
         return ET.fromstring(content)  # noqa: S314 - DOCTYPE refused above
     except ET.ParseError as exc:
-        raise FatalError(f"Zuora {what} returned XML that does not parse: {exc}") from exc
+        raise XmlNotParsed(f"Zuora {what} returned XML that does not parse: {exc}") from exc
 
 
 def parse_object_list(content: bytes) -> list[str]:

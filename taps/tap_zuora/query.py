@@ -1,4 +1,4 @@
-"""ZOQL export queries and the UpdatedDate windows an incremental stream is exported in."""
+"""ZOQL export queries and the replication-key windows an incremental stream is exported in."""
 
 from __future__ import annotations
 
@@ -49,13 +49,18 @@ def plan_windows(
     return windows
 
 
-def export_query(obj: ZuoraObject, window: Window | None = None) -> str:
-    """The ZOQL of one export of ``obj``: every exportable field, optionally one window."""
+def export_query(
+    obj: ZuoraObject, fields: tuple[str, ...], window: Window | None = None, key: str | None = None
+) -> str:
+    """The ZOQL of one export of ``obj``: the ``fields`` asked for, optionally one window of
+    the replication ``key``."""
+    unknown = [name for name in fields if name not in obj.field_names]
+    if unknown or not fields:
+        raise ValueError(f"{obj.name} has no exportable fields {unknown or '(none asked)'}")
     # Not SQL: names come from describe and the validated `objects` setting, never free text.
-    query = f"select {', '.join(obj.field_names)} from {obj.name}"  # noqa: S608
+    query = f"select {', '.join(fields)} from {obj.name}"  # noqa: S608
     if window is not None:
-        key = obj.replication_key
         if key is None:
-            raise ValueError(f"{obj.name} has no replication key to window on")
+            raise ValueError(f"{obj.name}: a window needs a replication key")
         query += f" where {window.where(key)}"
     return query

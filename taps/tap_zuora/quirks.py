@@ -8,8 +8,14 @@ from urllib.parse import urlparse
 
 import requests
 
-from bizops_core.errors import BizOpsError, ConfigurationError, FatalError, RetriableError
-from bizops_core.http import api_message, retry_after_seconds
+from bizops_core.errors import (
+    BizOpsError,
+    ConfigurationError,
+    FatalError,
+    RateLimited,
+    RetriableError,
+)
+from bizops_core.http import api_message, rate_limit_wait
 from bizops_core.redact import Redactor
 
 # Fields describe marks exportable but REST export refuses (INVALID_FIELD); AQuA exports them.
@@ -50,6 +56,10 @@ RETRIABLE_CODES = frozenset(
     }
 )
 CONFIG_CODES = frozenset({"API_DISABLED", "INVALID_LOGIN", "INVALID_SESSION"})
+# Of the retriable codes, those that mean "over the rate or concurrency limit": waited out on
+# the rate-limit budget (rate_limit_max_wait), not the try count, as a 429 is.
+RATE_LIMIT_CODES = frozenset({"REQUEST_EXCEEDED_LIMIT", "REQUEST_EXCEEDED_RATE"})
+RATE_LIMIT_CATEGORY = "70"
 
 # `{"success": false, "reasons": [{"code": 53100020, ...}]}` bodies of the newer REST endpoints
 # carry an 8-digit code whose last two digits are the category *(docs, "Error handling")*:
@@ -98,7 +108,8 @@ def _classify_codes(body: dict[str, Any]) -> type[BizOpsError]:
         return ConfigurationError
     retriable = [c in RETRIABLE_CODES or c[-2:] in RETRIABLE_CATEGORIES for c in codes]
     if retriable and all(retriable):
-        return RetriableError
+        limited = [c in RATE_LIMIT_CODES or c[-2:] == RATE_LIMIT_CATEGORY for c in codes]
+        return RateLimited if all(limited) else RetriableError
     return FatalError
 
 
@@ -124,9 +135,8 @@ def vendor_error_hook(redact: Redactor) -> Callable[[requests.Response], BizOpsE
         if body is not None and (body.get("Success") is False or body.get("success") is False):
             kind = _classify_codes(body)
             message = redact(f"Zuora refused {method} {path}: {zuora_message(response)}")
-            if kind is RetriableError:
-                wait = retry_after_seconds(response.headers.get("Retry-After"))
-                return RetriableError(message, retry_after=wait)
+            if issubclass(kind, RetriableError):
+                return kind(message, retry_after=rate_limit_wait(response.headers))
             return kind(message)
         if 400 <= status < 500:
             return FatalError(

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from singer_sdk import Stream
-from singer_sdk.helpers._typing import TypeConformanceLevel
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
+from bizops_core.replication import CatalogReplication
 from tap_zuora.aqua import DELETED_COLUMN, aqua_export, aqua_payload
 from tap_zuora.client import ZuoraClient
 from tap_zuora.convert import RowConverter, format_instant
@@ -22,12 +23,14 @@ if TYPE_CHECKING:
     from tap_zuora.tap import TapZuora
 
 
-class ZuoraObjectStream(Stream):
+class ZuoraObjectStream(CatalogReplication, Stream):
     """The rows of one Zuora object, exported through ZOQL.
 
-    Incremental objects (those with UpdatedDate, TransactionDate or UpdatedOn) are exported in
-    windows of ``window_days`` from the bookmark up to the sync start; the others in full.
-    See the README for why the window bounds give every changed row exactly once.
+    Incremental objects (those with UpdatedDate, TransactionDate or UpdatedOn, or the key the
+    catalog names) are exported in windows of ``window_days`` from the bookmark up to the sync
+    start; the others, and those the catalog makes FULL_TABLE, in full. Only the fields the
+    catalog selects are queried. See the README for why the window bounds give every changed
+    row exactly once.
     """
 
     # Export files come in no particular order, so the SDK keeps the running maximum in
@@ -64,22 +67,24 @@ class ZuoraObjectStream(Stream):
             self._tap.skipped[self.name] = str(exc)
 
     def _rest_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
+        key, fields = self.sync_key(), self.query_fields()
         for window in self.windows(context):
-            query = export_query(self.object, window)
+            query = export_query(self.object, fields, window, key)
             for row in self._client.export(query, object_name=self.object.name):
                 record = self._convert(row)
                 record[DELETED_AT] = None
                 yield record
 
     def _aqua_records(self, context: Context | None) -> Iterator[dict[str, Any]]:
-        """One AQuA job: incremental from the bookmark (deleted rows included) or full.
+        """One AQuA job: incremental from the bookmark or start_date (deleted rows included),
+        or full (live rows only) for a full-table stream.
 
         AQuA's incrementalTime is inclusive and has no upper bound, so rows at or below the
         bookmark (already emitted) and rows at or after the sync start (left to the next run,
         as in REST mode) are dropped here.
         """
         windows = self.windows(context)
-        key = self.replication_key
+        key = self.sync_key()
         if key is None:
             since, low, inclusive = None, None, True
         elif not windows:
@@ -89,9 +94,11 @@ class ZuoraObjectStream(Stream):
             low = format_instant(since)
         high = format_instant(self._sync_start)
         payload = aqua_payload(
-            self.object, partner=self._settings.partner_id, project=self._project(context),
-            since=since,
+            self.object, self.query_fields(), key=key, partner=self._settings.partner_id,
+            project=self._project(context), since=since,
         )  # fmt: skip
+        # A deleted row's UpdatedDate (the object's own change time) is when it was deleted.
+        changed = self.object.replication_key
         for row in aqua_export(self._client, payload, self.object.name):
             deleted = row.pop(DELETED_COLUMN, "false").lower() == "true"
             record = self._convert(row)
@@ -104,32 +111,39 @@ class ZuoraObjectStream(Stream):
                     or (value == low and not inclusive)
                 ):
                     continue
-            # A deleted row's UpdatedDate is the moment it was deleted.
-            record[DELETED_AT] = record.get(key) if deleted and key else None
+            record[DELETED_AT] = record.get(changed) if deleted and changed else None
             yield record
+
+    def query_fields(self) -> tuple[str, ...]:
+        """The fields to export: those the catalog selects, plus ``Id``, the replication key
+        and (AQuA) the object's change time that dates a deletion; in describe order."""
+        always = {"Id", self.sync_key()}
+        if self._settings.api_type == "AQUA":
+            always.add(self.object.replication_key)
+        return tuple(
+            name
+            for name in self.object.field_names
+            if name in always or self.mask.get(("properties", name), True)
+        )
 
     def _project(self, context: Context | None) -> str:
         """AQuA project ``{stream}_{version}``; the version is kept in the stream's state so
-        that every run continues the same stateful session (a full table restarts it)."""
+        that every run continues the same stateful session. A full-table sync starts a new
+        session each run and keeps nothing in the state."""
+        fresh = int(self._sync_start.timestamp())
+        if self.sync_key() is None:
+            return f"{self.name}_{fresh}"
         state = self.get_context_state(context)
         version = state.get("aqua_version")
-        if self.replication_key is None or not isinstance(version, int):
-            version = int(self._sync_start.timestamp())
-            state["aqua_version"] = version
+        if not isinstance(version, int):
+            version = state["aqua_version"] = fresh
         return f"{self.name}_{version}"
 
     def windows(self, context: Context | None) -> list[Window | None]:
         """The exports to run: ``[None]`` (everything) for a full-table stream."""
-        if self.replication_key is None:
+        if self.sync_key() is None:
             return [None]
-        bookmark = self._bookmark(context)
-        start = self._settings.start_date
-        # With a bookmark, everything up to it was exported by a run whose upper bound was
-        # above it, so the next rows are strictly later; without one, start_date is included.
-        if bookmark is not None and bookmark >= start:
-            lower, inclusive = bookmark, False
-        else:
-            lower, inclusive = start, True
+        lower, inclusive = self.starting_point(context, self._settings.start_date)
         return list(
             plan_windows(
                 lower,
@@ -142,10 +156,3 @@ class ZuoraObjectStream(Stream):
     def get_replication_key_signpost(self, context: Context | None = None) -> datetime | None:
         """The window's upper bound: the SDK caps the final bookmark at it."""
         return self._sync_start if self.replication_key else None
-
-    def _bookmark(self, context: Context | None) -> datetime | None:
-        state = self.get_context_state(context)
-        value = state.get("replication_key_value")
-        if not value or state.get("replication_key") != self.replication_key:
-            return None
-        return self._parse_datetime(str(value))

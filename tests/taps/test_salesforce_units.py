@@ -79,7 +79,8 @@ def test_converter_normalises_rest_and_csv_values_alike() -> None:
 
 def test_soql_has_unquoted_microsecond_literals_and_half_open_window() -> None:
     obj = SObject("Lead", (SField("Id", "id"), SField("SystemModstamp", "datetime")))
-    assert build_query(obj, ("Id", "SystemModstamp"), Window(T0, T1, False)) == (
+    query = build_query(obj, ("Id", "SystemModstamp"), Window(T0, T1, False), "SystemModstamp")
+    assert query == (
         "SELECT Id,SystemModstamp FROM Lead WHERE SystemModstamp > 2024-01-01T00:00:00.000000Z "
         "AND SystemModstamp < 2024-01-03T00:00:00.000000Z ORDER BY SystemModstamp ASC"
     )

@@ -16,7 +16,9 @@ from bizops_sandbox.zuora import create_app
 from tap_zuora.aqua import incremental_time
 from tap_zuora.tap import TapZuora
 from tests.taps.singer_support import admin, parse_messages
-from tests.taps.zuora_support import run_cli, sync_in_process, tap_config
+from tests.taps.zuora_support import START_DATE, run_cli, sync_in_process, tap_config
+
+REPO = Path(__file__).resolve().parents[2]
 
 SUITE_SERVER = serve(create_app(World.generate(seed=42, size="small"), segment_rows=200))
 
@@ -79,6 +81,36 @@ def test_second_sync_returns_exactly_created_updated_and_deleted(
         (s, r["Id"]) for s, rows in out.records.items() for r in rows if r["_sdc_deleted_at"]
     }
     assert flagged == deleted
+
+
+def test_first_sync_is_incremental_from_start_date_and_lists_rows_deleted_since(
+    aqua: RunningServer, tmp_path: Path
+) -> None:
+    changed = admin(aqua.url, "POST", "mutate", {"creates": 3, "updates": 9})
+    deleted = {(o, i) for o, c in changed.items() for i in c["deleted"]}
+    objects = sorted({o for o, _ in deleted})
+    world: World = aqua.app.world
+    live = {(o, r["Id"]) for o in objects for r in world.records(o)}
+
+    result = run_cli(tmp_path, aqua_config(aqua.url, objects=objects))  # no state
+
+    assert result.returncode == 0, result.stderr
+    out = parse_messages(result.stdout)
+    assert len(deleted) == 3
+    assert out.ids() == live | deleted
+    flagged = {
+        (s, r["Id"]) for s, rows in out.records.items() for r in rows if r["_sdc_deleted_at"]
+    }
+    assert flagged == deleted
+    jobs = [r for r in admin(aqua.url, "GET", "requests") if r["path"] == "/v1/batch-query/"]
+    start = incremental_time(datetime.fromisoformat(START_DATE))
+    for job in map(json.loads, (r["body"] for r in jobs)):
+        assert job["incrementalTime"] == start
+        assert job["queries"][0]["deleted"] == {"column": "Deleted", "format": "Boolean"}
+    # ... which is what the README says a first AQuA sync does.
+    readme = " ".join((REPO / "taps" / "tap_zuora" / "README.md").read_text().split())
+    assert "first AQuA sync of a stream (no bookmark yet) is an incremental job too" in readme
+    assert "rows deleted since `start_date`" in readme
 
 
 def test_incremental_time_is_the_bookmark_in_us_pacific(aqua: RunningServer) -> None:

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 import requests
 
-from bizops_core.errors import ConfigurationError, DataError, FatalError, RetriableError
+from bizops_core.errors import (
+    ConfigurationError,
+    DataError,
+    FatalError,
+    RateLimited,
+    RetriableError,
+)
 from bizops_core.redact import Redactor
 from tap_zuora.config import parse_config
 from tap_zuora.convert import RowConverter, column_name
@@ -71,13 +77,15 @@ def test_windows_exclude_the_bookmark_only_in_the_first_window() -> None:
     assert plan_windows(T0, T0, lower_inclusive=True, days=10) == []
 
 
-def test_export_query_selects_every_field_in_a_half_open_window() -> None:
+def test_export_query_selects_the_fields_asked_in_a_half_open_window() -> None:
     window = Window(T0 + timedelta(microseconds=5000), T0 + timedelta(days=1), False)
-    assert export_query(OBJECT, window) == (
+    assert export_query(OBJECT, OBJECT.field_names, window, "UpdatedDate") == (
         "select Id, Balance, AutoPay, BillCycleDay, LastInvoiceDate, UpdatedDate from Account "
         "where UpdatedDate > '2025-01-01T00:00:00.005Z' and UpdatedDate < '2025-01-02T00:00:00Z'"
     )
-    assert export_query(OBJECT).endswith("from Account")
+    assert export_query(OBJECT, ("Id", "Balance")) == "select Id, Balance from Account"
+    with pytest.raises(ValueError, match="Account has no exportable fields \\['Nope'\\]"):
+        export_query(OBJECT, ("Id", "Nope"))
 
 
 def test_zoql_instant_keeps_microseconds_when_present() -> None:
@@ -156,6 +164,10 @@ HOOK = vendor_error_hook(Redactor(["s3cret-value"]))
          RetriableError, "LOCK_COMPETITION: busy"),
         (200, {"success": False, "reasons": [{"code": 53100011, "message": "who?"}]},
          ConfigurationError, "53100011: who?"),
+        (200, {"Success": False, "Errors": [{"Code": "REQUEST_EXCEEDED_RATE", "Message": "slow"}]},
+         RateLimited, "REQUEST_EXCEEDED_RATE: slow"),
+        (200, {"success": False, "reasons": [{"code": 50000070, "message": "too many"}]},
+         RateLimited, "50000070: too many"),
         (400, {"Success": False, "Errors": [{"Code": "INVALID_FIELD", "Message": "no Foo"}]},
          FatalError, "(HTTP 400): INVALID_FIELD: no Foo"),
         (401, {"message": "token s3cret-value expired"}, CredentialsRejected,
