@@ -20,6 +20,7 @@ from bizops.project import Pipeline, Project
 from bizops.store import Store
 from bizops.warehouse import resolve_database_url
 from bizops_core.errors import BizOpsError, Interrupted, TapFailed, TargetFailed
+from bizops_core.redact import connection_passwords
 
 LOGGER = logging.getLogger("bizops.runner")
 MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target committed itself
@@ -65,7 +66,8 @@ class Runner:
         self.redact = project.redactor
         self.progress = progress or NullProgress()
         self.database_url = resolve_database_url(project.root, project.database_url)
-        self.redact.add(_password(self.database_url))
+        for password in connection_passwords(self.database_url):
+            self.redact.add(password)
 
     def store(self) -> Store:
         """A new connection to the orchestrator tables."""
@@ -273,15 +275,6 @@ def _status(error: BizOpsError | None) -> str:
     if isinstance(error, Interrupted):
         return "interrupted"
     return "failed"
-
-
-def _password(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
 
 
 def run_pipeline(project: Project, name: str, options: RunOptions | None = None) -> RunResult:

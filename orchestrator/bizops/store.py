@@ -102,12 +102,24 @@ class Store:
     atomic on its own)."""
 
     def __init__(self, database_url: str, redact: Any = str) -> None:
+        from bizops.warehouse import one_line
+
         try:
             self.conn = psycopg2.connect(database_url, application_name="bizops")
-        except psycopg2.OperationalError as exc:
-            message = redact(str(exc)).strip()
+        except psycopg2.Error as exc:
+            message = one_line(redact(str(exc)))
             raise ConfigurationError(f"cannot reach the warehouse: {message}") from None
         self.conn.autocommit = True
+        try:
+            self._create_tables()
+        except psycopg2.Error as exc:
+            self.conn.close()
+            message = one_line(redact(str(exc)))
+            raise ConfigurationError(
+                f"cannot create bizops' tables in the warehouse: {message}"
+            ) from None
+
+    def _create_tables(self) -> None:
         if self._version() != SCHEMA_VERSION:
             with self.conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_lock(%s, 0)", (LOCK_NAMESPACE,))
