@@ -29,9 +29,15 @@ def discover(project: Project, plugin: Plugin, config: Mapping[str, Any], exe: s
         path = Path(tmp) / "config.json"
         path.write_text(json.dumps(dict(config)), "utf-8")
         path.chmod(0o600)
-        done = subprocess.run(  # noqa: S603 - the user's own tap
-            [exe, "--config", str(path), "--discover"], capture_output=True, check=False
-        )
+        try:
+            done = subprocess.run(  # noqa: S603 - the user's own tap
+                [exe, "--config", str(path), "--discover"],
+                capture_output=True,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
+        except OSError as exc:  # missing, not executable, not a program
+            raise TapFailed(f"cannot start tap {exe!r}: {exc.strerror or exc}") from None
     if done.returncode != 0:
         tail = project.redactor(done.stderr.decode("utf-8", "replace")).strip().splitlines()[-5:]
         raise TapFailed(
@@ -39,8 +45,10 @@ def discover(project: Project, plugin: Plugin, config: Mapping[str, Any], exe: s
         )
     try:
         catalog = json.loads(done.stdout)
-    except ValueError as exc:
-        raise TapFailed(f"{plugin.name} --discover did not print a JSON catalog: {exc}") from None
+    except ValueError:
+        first = done.stdout.decode("utf-8", "replace").strip().partition("\n")[0]
+        printed = f"its output begins {project.redactor(first[:80])!r}" if first else "no output"
+        raise TapFailed(f"{plugin.name} --discover printed no JSON catalog ({printed})") from None
     if not isinstance(catalog, dict) or not isinstance(catalog.get("streams"), list):
         raise TapFailed(f"{plugin.name} --discover printed no 'streams' list")
     return catalog

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,10 +100,22 @@ def test_pipeline(project: Project, name: str) -> list[Check]:
         checks.append(Check("tap", True, f"discovered {len(found['streams'])} stream(s)"))
     except BizOpsError as exc:
         checks.append(Check("tap", False, str(exc)))
-    target = plugins.executable(project, pipeline.target)
-    ok = Path(target).is_file()
-    checks.append(Check("target", ok, target if ok else f"{target}: not found"))
+    try:
+        target = plugins.executable(project, pipeline.target)
+        checks.append(Check("target", *_runnable(target)))
+    except BizOpsError as exc:
+        checks.append(Check("target", False, str(exc)))
     return checks
+
+
+def _runnable(exe: str) -> tuple[bool, str]:
+    """Whether ``exe`` can be started, and the path or the reason it cannot."""
+    path = Path(exe)
+    if not path.is_file():
+        return False, f"{exe}: not found"
+    if not os.access(path, os.X_OK):
+        return False, f"{exe}: not executable"
+    return True, exe
 
 
 def select(project: Project, name: str, stream: str, fields: tuple[str, ...], exclude: bool) -> Any:

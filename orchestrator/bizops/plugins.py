@@ -19,6 +19,7 @@ LOGGER = logging.getLogger("bizops.plugins")
 VENVS = Path(".bizops") / "venvs"
 ABOUT_CACHE = Path(".bizops") / "about"
 FIRST_PARTY_TARGETS = {"target-postgres"}
+ABOUT_TIMEOUT = 60  # seconds: a plugin's --about only prints a document
 DISTRIBUTION = "bizops"
 
 
@@ -89,15 +90,19 @@ def about(project: Project, plugin: Plugin) -> dict[str, Any]:
         return {}
     cache = project.root / ABOUT_CACHE / f"{plugin.name}.json"
     key = f"{exe}:{mtime}"
-    if cache.is_file():
-        cached = json.loads(cache.read_text("utf-8"))
-        if cached.get("key") == key:
-            return cached["about"]
+    cached = _read_cache(cache)
+    if cached.get("key") == key and isinstance(cached.get("about"), dict):
+        return cached["about"]
     try:
         done = subprocess.run(  # noqa: S603 - the user's own plugin
-            [exe, "--about", "--format", "json"], capture_output=True, text=True, check=False
+            [exe, "--about", "--format", "json"],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,  # a program that is no Singer plugin may wait for input
+            timeout=ABOUT_TIMEOUT,
+            check=False,
         )
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return {}  # it cannot run at all: starting it for the run fails with the reason
     try:
         value = json.loads(done.stdout) if done.returncode == 0 else {}
@@ -106,6 +111,15 @@ def about(project: Project, plugin: Plugin) -> dict[str, Any]:
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"key": key, "about": value}), "utf-8")
     return value if isinstance(value, dict) else {}
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    """A cached ``--about`` (``{}`` when absent or unreadable: it is then asked again)."""
+    try:
+        cached = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return cached if isinstance(cached, dict) else {}
 
 
 def settings(info: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ secret: malformed or unreachable warehouse URLs, missing or broken plugins."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,103 @@ def test_test_command_reports_a_bad_warehouse_url_as_a_failed_check(
         f"URL (scheme 'mysql'); {USAGE}"
     )
     assert SECRET not in result.stdout + result.stderr
+
+
+def broken_tap(project: SlowProject, kind: str) -> Path:
+    """Point the project's tap at a broken command; returns its path."""
+    tap = project.root / "broken-tap"
+    if kind == "not executable":
+        tap.write_text("#!/bin/sh\nexit 0\n")
+        tap.chmod(0o644)
+    elif kind == "crashing":
+        tap.write_text("#!/bin/sh\necho 'boom: no such endpoint' >&2\nexit 7\n")
+        tap.chmod(0o755)
+    elif kind == "not singer":
+        tap.write_text("#!/bin/sh\necho 'hello, I am not a tap'\n")
+        tap.chmod(0o755)
+    elif kind == "reads stdin":
+        tap.write_text('#!/bin/sh\nread line\necho "$line"\n')
+        tap.chmod(0o755)
+    text = (project.root / "bizops.yml").read_text()
+    (project.root / "bizops.yml").write_text(text.replace(str(project.root / "slow-tap"), str(tap)))
+    return tap
+
+
+DISCOVER_FAILURES = {
+    "missing": "cannot start tap '{tap}': No such file or directory",
+    "not executable": "cannot start tap '{tap}': Permission denied",
+    "crashing": "slow-tap --discover exited with 7: boom: no such endpoint",
+    "not singer": "slow-tap --discover printed no JSON catalog "
+    "(its output begins 'hello, I am not a tap')",
+    "reads stdin": "slow-tap --discover printed no JSON catalog (no output)",
+}
+
+
+def bizops_waiting_stdin(project: SlowProject, *args: str) -> subprocess.CompletedProcess[str]:
+    """bizops with a stdin that stays open (a terminal's), so a plugin reading it would hang."""
+    with subprocess.Popen(
+        [BIZOPS, *args, "--project-dir", str(project.root)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=project.env(),
+    ) as proc:
+        try:
+            out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.mark.parametrize("kind", list(DISCOVER_FAILURES))
+def test_discover_with_a_broken_tap_is_one_line_exit_3(
+    slow_project: SlowProject, kind: str
+) -> None:
+    tap = broken_tap(slow_project, kind)
+    result = bizops_waiting_stdin(slow_project, "discover", "slow-tap")
+    assert result.returncode == 3
+    reason = DISCOVER_FAILURES[kind].format(tap=tap)
+    assert result.stderr.splitlines() == [f"bizops: [source] {reason}"]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("kind", list(DISCOVER_FAILURES))
+def test_test_command_diagnoses_a_broken_tap(slow_project: SlowProject, kind: str) -> None:
+    tap = broken_tap(slow_project, kind)
+    result = bizops_waiting_stdin(slow_project, "test", slow_project.name)
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["ok", "warehouse"], ["FAILED", "tap"], ["ok", "target"],
+    ]  # fmt: skip
+    assert lines[1] == f"FAILED tap        {DISCOVER_FAILURES[kind].format(tap=tap)}"
+    assert result.stderr == ""
+
+
+def test_test_command_diagnoses_a_target_that_is_not_executable(
+    slow_project: SlowProject,
+) -> None:
+    target = slow_project.root / "target-here"
+    target.write_text("#!/bin/sh\nexit 0\n")
+    text = (slow_project.root / "bizops.yml").read_text()
+    text = text.replace("  target-postgres:\n", f"  target-postgres:\n    command: {target}\n")
+    (slow_project.root / "bizops.yml").write_text(text)
+    result = slow_project.bizops("test", slow_project.name)
+    assert result.returncode == 2
+    assert result.stdout.splitlines()[2] == f"FAILED target     {target}: not executable"
+
+
+@pytest.mark.parametrize("kind", ["missing", "not executable"])
+def test_config_and_run_with_a_selection_and_a_tap_that_cannot_start_exit_3(
+    slow_project: SlowProject, kind: str
+) -> None:
+    text = (slow_project.root / "bizops.yml").read_text()
+    (slow_project.root / "bizops.yml").write_text(text + "    select: ['alpha.*']\n")
+    tap = broken_tap(slow_project, kind)
+    reason = DISCOVER_FAILURES[kind].format(tap=tap)
+    for args in (("config", slow_project.name), ("run", slow_project.name)):
+        result = slow_project.bizops(*args)
+        assert result.returncode == 3, args
+        assert result.stderr.splitlines()[-1] == f"bizops: [source] {reason}", args
