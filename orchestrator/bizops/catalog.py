@@ -5,12 +5,13 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import os
 import subprocess
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bizops import rundir
 from bizops.project import Plugin, Project
 from bizops_core.errors import ConfigurationError, TapFailed
 
@@ -25,10 +26,11 @@ def catalog_path(project: Project, tap: str, cached: bool = False) -> Path:
 
 def discover(project: Project, plugin: Plugin, config: Mapping[str, Any], exe: str) -> dict:
     """Run ``<tap> --discover`` with ``config``; the catalog, or TapFailed with its last lines."""
-    with tempfile.TemporaryDirectory(prefix="bizops-discover-") as tmp:
-        path = Path(tmp) / "config.json"
-        path.write_text(json.dumps(dict(config)), "utf-8")
-        path.chmod(0o600)
+    with rundir.private_dir(project.root, "discover") as tmp:
+        path = tmp / "config.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(dict(config), handle)
         try:
             done = subprocess.run(  # noqa: S603 - the user's own tap
                 [exe, "--config", str(path), "--discover"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bizops import process
+from bizops import process, rundir
 from bizops.plan import RunOptions, RunPlan, TargetPlan, make_plan, plan_target
 from bizops.progress import NullProgress, Progress
 from bizops.project import Pipeline, Project
@@ -104,7 +103,8 @@ class Runner:
         started = time.monotonic()
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         log_path = log_dir / f"{stamp}-{os.getpid()}.log"
-        with tempfile.TemporaryDirectory(prefix="bizops-run-") as tmp, log_path.open("w") as log:
+        private = rundir.private_dir(self.project.root, "run")
+        with private as tmp, log_path.open("w") as log:
             log_path.chmod(0o600)
             lock = threading.Lock()
 
