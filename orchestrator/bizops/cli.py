@@ -97,9 +97,9 @@ def main(log_level: str) -> None:
 
 
 def _register() -> None:
-    from bizops import cli_project, cli_run, cli_state
+    from bizops import cli_project, cli_run, cli_state, cli_warehouse
 
-    for module in (cli_run, cli_state, cli_project):
+    for module in (cli_run, cli_state, cli_project, cli_warehouse):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import signal
+import time
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bizops_core.errors import ConfigurationError
 from bizops_core.redact import mask_connection_strings
@@ -88,3 +93,74 @@ def resolve_database_url(
         return check_url(env[ENV_VAR], ENV_VAR)
     LOGGER.info("no warehouse configured: using the embedded PostgreSQL in .bizops/pg")
     return embedded_url(Path(project_dir) / EMBEDDED_DIR)
+
+
+@dataclass(frozen=True)
+class EmbeddedServer:
+    """An embedded PostgreSQL data directory and whether its server runs."""
+
+    pgdata: Path
+    pid: int | None  # the running postmaster's, or None when it is stopped
+    url: str | None  # how to reach it while it runs
+
+
+def _postmaster(pgdata: Path) -> Any:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs' XDG_RUNTIME_DIR warning
+        from pgserver.utils import PostmasterInfo
+
+    try:
+        return PostmasterInfo.read_from_pgdata(pgdata)
+    except (OSError, ValueError, AssertionError):  # a half-written or foreign postmaster.pid
+        return None
+
+
+def embedded_status(pgdata: Path) -> EmbeddedServer:
+    """Whether the embedded PostgreSQL in ``pgdata`` runs, found without starting it."""
+    pgdata = Path(pgdata).resolve()
+    info = _postmaster(pgdata) if (pgdata / "postmaster.pid").is_file() else None
+    if info is None or not info.is_running():
+        return EmbeddedServer(pgdata, None, None)
+    return EmbeddedServer(pgdata, info.pid, info.get_uri())
+
+
+def running_embedded_url(project_dir: Path) -> str | None:
+    """The URL of the project's embedded PostgreSQL if it runs now, else None (not started)."""
+    return embedded_status(Path(project_dir) / EMBEDDED_DIR).url
+
+
+def find_embedded(folder: Path) -> list[Path]:
+    """Every embedded PostgreSQL data directory under ``folder`` (e.g. a project's .bizops)."""
+    return sorted(p.parent.resolve() for p in Path(folder).rglob("postgresql.conf"))
+
+
+def stop_embedded(pgdata: Path, timeout: float = 30.0) -> bool:
+    """Stop the embedded PostgreSQL in ``pgdata`` (fast shutdown: sessions are ended, data is
+    kept); returns whether one was running. A ConfigurationError if it will not stop."""
+    server = embedded_status(pgdata)
+    if server.pid is None:
+        return False
+    # pg_ctl's "fast" mode is SIGINT to the postmaster: the same, without pg_ctl's user juggling
+    # (pgserver runs the server as the user "pgserver" when started by root).
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server.pid, signal.SIGINT)
+    deadline = time.monotonic() + timeout
+    while _alive(server.pid):
+        if time.monotonic() > deadline:
+            raise ConfigurationError(
+                f"the embedded PostgreSQL in {server.pgdata} (pid {server.pid}) did not stop "
+                f"within {timeout:.0f}s"
+            )
+        time.sleep(0.05)
+    LOGGER.info("stopped the embedded PostgreSQL in %s (pid %s)", server.pgdata, server.pid)
+    return True
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
