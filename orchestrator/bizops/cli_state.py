@@ -93,6 +93,8 @@ def state_clear(project_dir: Path, pipeline: str, streams: tuple[str, ...]) -> N
 
 
 def _counts(values: Any) -> str:
+    if values is None:
+        return "?"  # the target reports no counts (not the tap's: those are rows read)
     return ", ".join(f"{s}={n}" for s, n in sorted((values or {}).items())) or "-"
 
 

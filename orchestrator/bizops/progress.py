@@ -19,8 +19,9 @@ class Progress:
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
         """A run took its lock and is starting its tap and target."""
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
-        """Per-stream counts changed (rows read by the tap, loaded by the target)."""
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
+        """Per-stream counts changed (rows read by the tap, loaded by the target: None for a
+        target that reports none)."""
 
     def state_stored(self, total: int) -> None:
         """The target confirmed a state and bizops stored it."""
@@ -39,7 +40,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _fmt(counts: dict[str, int]) -> str:
+def _fmt(counts: dict[str, int] | None) -> str:
+    if counts is None:
+        return "?"  # a target that reports no counts
     return ", ".join(f"{s}={n}" for s, n in sorted(counts.items())) or "no records"
 
 
@@ -58,7 +61,7 @@ class PlainProgress(Progress):
         self.pipeline = pipeline
         self._line(f"run {run_id} started")
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
         if time.monotonic() - self._last >= self.every:
             self._last = time.monotonic()
             self._line(f"read {_fmt(read)}; loaded {_fmt(loaded)}")
@@ -89,7 +92,7 @@ class JsonProgress(Progress):
         self.pipeline = pipeline
         self._emit("run_started", run_id=run_id)
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
         self._emit("counts", read=read, loaded=loaded)
 
     def state_stored(self, total: int) -> None:
@@ -118,7 +121,7 @@ class TtyProgress(Progress):
     def __init__(self, out: TextIO, interval: float = 0.25) -> None:
         self.out, self.interval = out, interval
         self.read: dict[str, int] = {}
-        self.loaded: dict[str, int] = {}
+        self.loaded: dict[str, int] | None = {}
         self.states = 0
         self.pipeline = ""
         self._t0 = time.monotonic()
@@ -126,7 +129,8 @@ class TtyProgress(Progress):
         self._thread: threading.Thread | None = None
 
     def _draw(self) -> None:
-        counts = _fmt({s: max(self.read.get(s, 0), n) for s, n in self.loaded.items()} or self.read)
+        loaded = self.loaded or {}
+        counts = _fmt({s: max(self.read.get(s, 0), n) for s, n in loaded.items()} or self.read)
         text = f"\r\x1b[K{self.pipeline}: {time.monotonic() - self._t0:5.1f}s  {counts}"
         self.out.write(f"{text}  states={self.states}")
         self.out.flush()
@@ -142,7 +146,7 @@ class TtyProgress(Progress):
         self._thread = threading.Thread(target=self._loop, name="progress", daemon=True)
         self._thread.start()
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
         self.read, self.loaded = read, loaded
 
     def state_stored(self, total: int) -> None:

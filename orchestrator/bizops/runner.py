@@ -14,6 +14,7 @@ from typing import Any
 
 from bizops import process, rundir
 from bizops.plan import RunOptions, RunPlan, TargetPlan, make_plan, plan_target
+from bizops.plugins import FIRST_PARTY_TARGETS
 from bizops.progress import NullProgress, Progress
 from bizops.project import Pipeline, Project
 from bizops.store import Store
@@ -27,12 +28,13 @@ MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target c
 
 @dataclass
 class RunResult:
-    """What one run did (``record_counts``: rows loaded per stream)."""
+    """What one run did (``record_counts``: rows loaded per stream, None when the target
+    reports no counts)."""
 
     run_id: int
     pipeline: str
     status: str
-    record_counts: dict[str, int]
+    record_counts: dict[str, int] | None
     state: Any
     states_stored: int
     log_path: Path
@@ -98,6 +100,7 @@ class Runner:
         self, pipeline: Pipeline, target: TargetPlan, store: Store, options: RunOptions
     ) -> RunResult:
         name = pipeline.name
+        self._pipeline = pipeline
         log_dir = self.project.root / ".bizops" / "logs" / name
         log_dir.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
@@ -140,7 +143,7 @@ class Runner:
                 outcome = self._collect(plan, store, children, relay, write)
                 outcome.error = outcome.error or failed_start
         read = dict(children.tap_pump.record_counts) if children.tap_pump else {}
-        loaded = dict(children.target_pump.record_counts) or read
+        loaded = _loaded(pipeline, children.target_pump)
         rejected = dict(children.target_pump.rejected)
         status = _status(outcome.error)
         message = self.redact(str(outcome.error)) if outcome.error else None
@@ -188,8 +191,7 @@ class Runner:
         children = getattr(self, "_children", None)
         if children is not None:
             read = children.tap_pump.record_counts if children.tap_pump else {}
-            loaded = children.target_pump.record_counts
-            self.progress.counts(dict(read), dict(loaded))
+            self.progress.counts(dict(read), _loaded(self._pipeline, children.target_pump))
 
     def _collect(
         self,
@@ -262,6 +264,15 @@ class Runner:
         outcome.stored += len(pending)
         pending.clear()
         self.progress.state_stored(outcome.stored)
+
+
+def _loaded(pipeline: Pipeline, target: process.StderrPump) -> dict[str, int] | None:
+    """Rows loaded per stream as the target reported them; None (unknown) for a target that
+    reports none: the tap's read counts are not what was loaded."""
+    reports = pipeline.target.name in FIRST_PARTY_TARGETS and not pipeline.target.pip_url
+    if reports or target.record_counts or target.rejected:
+        return dict(target.record_counts)
+    return None
 
 
 def _failure(side: str, code: int, tail: list[str]) -> str:

@@ -66,14 +66,15 @@ HISTORY_KEEP = 50  # state versions kept per pipeline
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One row of run history (``stream_counts`` are the rows loaded per stream)."""
+    """One row of run history (``stream_counts`` are the rows loaded per stream, None when the
+    target reported none)."""
 
     run_id: int
     pipeline: str
     started_at: datetime
     ended_at: datetime | None
     status: str
-    stream_counts: Mapping[str, int]
+    stream_counts: Mapping[str, int] | None
     error: str | None
     log_path: str | None
     rows_read: Mapping[str, int] = field(default_factory=dict)
@@ -289,19 +290,19 @@ class Store:
         self,
         run_id: int,
         status: str,
-        counts: Mapping[str, int],
+        counts: Mapping[str, int] | None,
         error: str | None,
         read: Mapping[str, int] | None = None,
         rejected: Mapping[str, int] | None = None,
     ) -> None:
-        """Record a run's end."""
+        """Record a run's end (``counts`` None: the target reported no loaded counts)."""
         with self.conn.cursor() as cur:
             cur.execute(
                 "UPDATE bizops.runs SET ended_at = now(), status = %s, stream_counts = %s, "
                 "error = %s, rows_read = %s, rows_rejected = %s WHERE run_id = %s",
                 (
                     status,
-                    json.dumps(dict(counts)),
+                    json.dumps(None if counts is None else dict(counts)),
                     error,
                     json.dumps(dict(read or {})),
                     json.dumps(dict(rejected or {})),
