@@ -57,16 +57,22 @@ def discover(project: Project, plugin: Plugin, config: Mapping[str, Any], exe: s
 
 
 def load_catalog(
-    project: Project, plugin: Plugin, config: Mapping[str, Any], exe: str
-) -> dict[str, Any]:
+    project: Project,
+    plugin: Plugin,
+    config: Mapping[str, Any],
+    exe: str,
+    discover_missing: bool = True,
+) -> dict[str, Any] | None:
     """The tap's catalog: ``catalogs/<tap>.json`` if present, else the cached discovery, else a
-    fresh discovery written to the cache."""
+    fresh discovery written to the cache (None instead with ``discover_missing`` False)."""
     for path in (catalog_path(project, plugin.name), catalog_path(project, plugin.name, True)):
         if path.is_file():
             try:
                 return json.loads(path.read_text("utf-8"))
             except ValueError as exc:
                 raise ConfigurationError(f"{path} is not valid JSON: {exc}") from None
+    if not discover_missing:
+        return None
     catalog = discover(project, plugin, config, exe)
     write_catalog(catalog_path(project, plugin.name, True), catalog)
     return catalog

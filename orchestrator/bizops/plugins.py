@@ -14,6 +14,7 @@ from typing import Any
 
 from bizops.project import Plugin, Project
 from bizops_core.errors import ConfigurationError
+from bizops_core.redact import mask_connection_strings
 
 LOGGER = logging.getLogger("bizops.plugins")
 VENVS = Path(".bizops") / "venvs"
@@ -65,9 +66,20 @@ def executable(project: Project, plugin: Plugin, install: bool = True) -> str:
     return str(exe)
 
 
+def needs_install(project: Project, plugin: Plugin) -> bool:
+    """Whether running ``plugin`` first installs it (``pip_url`` not installed, or changed)."""
+    if not plugin.pip_url:
+        return False
+    venv = project.root / VENVS / plugin.name
+    marker = venv / "bizops-pip-url"
+    current = marker.read_text("utf-8") if marker.is_file() else None
+    return not ((venv / "bin" / plugin.command).is_file() and current == plugin.pip_url)
+
+
 def install_venv(venv: Path, pip_url: str) -> None:
     """Create ``venv`` and pip-install ``pip_url`` into it (a failure is a ConfigurationError)."""
-    LOGGER.info("installing %s into %s", pip_url, venv)
+    shown = mask_connection_strings(pip_url)  # a private index URL may carry a token
+    LOGGER.info("installing %s into %s", shown, venv)
     steps = (
         [sys.executable, "-m", "venv", "--clear", str(venv)],
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *pip_url.split()],
@@ -75,15 +87,15 @@ def install_venv(venv: Path, pip_url: str) -> None:
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, check=False)  # noqa: S603
         if done.returncode != 0:
-            tail = "\n  ".join(done.stderr.strip().splitlines()[-5:])
-            raise ConfigurationError(f"installing {pip_url!r} failed:\n  {tail}")
+            tail = "\n  ".join(mask_connection_strings(done.stderr).strip().splitlines()[-5:])
+            raise ConfigurationError(f"installing {shown!r} failed:\n  {tail}")
     (venv / "bizops-pip-url").write_text(pip_url, "utf-8")
 
 
-def about(project: Project, plugin: Plugin) -> dict[str, Any]:
+def about(project: Project, plugin: Plugin, install: bool = True) -> dict[str, Any]:
     """The plugin's ``--about --format json`` (cached per executable and its mtime); ``{}`` when
-    the plugin does not support it."""
-    exe = executable(project, plugin)
+    the plugin does not support it (or, with ``install`` False, is not installed yet)."""
+    exe = executable(project, plugin, install)
     try:
         mtime = os.stat(exe).st_mtime_ns
     except OSError:

@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 class Progress:
     """Receives run events; the base class ignores them."""
 
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        """A run took its lock and installs a plugin from its ``pip_url`` (first use)."""
+
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
         """A run took its lock and is starting its tap and target."""
 
@@ -57,6 +60,10 @@ class PlainProgress(Progress):
         self.out.write(f"{_now()} {self.pipeline}: {text}\n")
         self.out.flush()
 
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        self.pipeline = pipeline
+        self._line(f"installing {plugin} from {pip_url} (first use)")
+
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
         self.pipeline = pipeline
         self._line(f"run {run_id} started")
@@ -87,6 +94,10 @@ class JsonProgress(Progress):
         record = {"time": _now(), "event": event, "pipeline": self.pipeline, **fields}
         self.out.write(json.dumps(record, default=str) + "\n")
         self.out.flush()
+
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        self.pipeline = pipeline
+        self._emit("installing", plugin=plugin, pip_url=pip_url)
 
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
         self.pipeline = pipeline
@@ -125,6 +136,7 @@ class TtyProgress(Progress):
         self.states = 0
         self.pipeline = ""
         self._t0 = time.monotonic()
+        self._installing: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -139,8 +151,16 @@ class TtyProgress(Progress):
         while not self._stop.wait(self.interval):
             self._draw()
 
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        if self._installing != pipeline:  # the run's time starts with its installs
+            self._installing, self._t0 = pipeline, time.monotonic()
+        self.out.write(f"{pipeline}: installing {plugin} from {pip_url} (first use)\n")
+        self.out.flush()
+
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
-        self.pipeline, self._t0 = pipeline, time.monotonic()
+        if self._installing != pipeline:
+            self._t0 = time.monotonic()
+        self.pipeline, self._installing = pipeline, None
         self.read, self.loaded, self.states = {}, {}, 0
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="progress", daemon=True)

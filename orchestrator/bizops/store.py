@@ -276,13 +276,27 @@ class Store:
 
     # ---- runs --------------------------------------------------------------------------------
 
-    def start_run(self, pipeline: str, log_path: str, trigger: str = "manual") -> int:
-        """Record a run as running; return its id."""
+    def clock(self) -> datetime:
+        """The warehouse's clock now (run times are all taken from it)."""
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT clock_timestamp()")
+            return cur.fetchone()[0]
+
+    def start_run(
+        self,
+        pipeline: str,
+        log_path: str,
+        trigger: str = "manual",
+        started_at: datetime | None = None,
+    ) -> int:
+        """Record a run as running (since ``started_at`` from :meth:`clock`, default now);
+        return its id."""
         with self.conn.cursor() as cur:
             cur.execute(
-                "INSERT INTO bizops.runs (pipeline, status, log_path, host, pid, trigger) "
-                "VALUES (%s, 'running', %s, %s, %s, %s) RETURNING run_id",
-                (pipeline, log_path, socket.gethostname(), os.getpid(), trigger),
+                "INSERT INTO bizops.runs (pipeline, status, log_path, host, pid, trigger, "
+                "started_at) VALUES (%s, 'running', %s, %s, %s, %s, coalesce(%s, now())) "
+                "RETURNING run_id",
+                (pipeline, log_path, socket.gethostname(), os.getpid(), trigger, started_at),
             )
             return cur.fetchone()[0]
 

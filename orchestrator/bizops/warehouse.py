@@ -83,14 +83,18 @@ def resolve_database_url(
     project_dir: Path,
     configured: str | None = None,
     env: Mapping[str, str] | None = None,
-) -> str:
+    start: bool = True,
+) -> str | None:
     """The warehouse URL: ``configured`` (from bizops.yml), else ``BIZOPS_DATABASE_URL``, else an
-    embedded PostgreSQL under ``<project_dir>/.bizops/pg``."""
+    embedded PostgreSQL under ``<project_dir>/.bizops/pg`` (with ``start`` False: only if it
+    runs already, else None)."""
     env = os.environ if env is None else env
     if configured:
         return check_url(configured, "bizops.yml warehouse.database_url")
     if env.get(ENV_VAR):
         return check_url(env[ENV_VAR], ENV_VAR)
+    if not start:
+        return running_embedded_url(project_dir)
     LOGGER.info("no warehouse configured: using the embedded PostgreSQL in .bizops/pg")
     return embedded_url(Path(project_dir) / EMBEDDED_DIR)
 

@@ -189,14 +189,13 @@ def test_test_command_diagnoses_a_target_that_is_not_executable(
 
 
 @pytest.mark.parametrize("kind", ["missing", "not executable"])
-def test_config_and_run_with_a_selection_and_a_tap_that_cannot_start_exit_3(
+def test_run_with_a_selection_and_a_tap_that_cannot_start_exits_3(
     slow_project: SlowProject, kind: str
 ) -> None:
     text = (slow_project.root / "bizops.yml").read_text()
     (slow_project.root / "bizops.yml").write_text(text + "    select: ['alpha.*']\n")
     tap = broken_tap(slow_project, kind)
     reason = DISCOVER_FAILURES[kind].format(tap=tap)
-    for args in (("config", slow_project.name), ("run", slow_project.name)):
-        result = slow_project.bizops(*args)
-        assert result.returncode == 3, args
-        assert result.stderr.splitlines()[-1] == f"bizops: [source] {reason}", args
+    result = slow_project.bizops("run", slow_project.name)
+    assert result.returncode == 3
+    assert result.stderr.splitlines()[-1] == f"bizops: [source] {reason}"
