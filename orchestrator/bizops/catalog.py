@@ -115,6 +115,52 @@ def _matches(patterns: Iterable[str], stream: str, field: str | None) -> tuple[b
     return included, excluded
 
 
+def field_names(stream: Mapping[str, Any]) -> list[str]:
+    """The top-level properties of a catalog stream (from its schema and its metadata)."""
+    props = list((stream.get("schema") or {}).get("properties") or {})
+    for entry in stream.get("metadata", []):
+        crumb = entry.get("breadcrumb") or []
+        if len(crumb) == 2 and crumb[0] == "properties" and crumb[1] not in props:
+            props.append(crumb[1])
+    return props
+
+
+def unmatched(catalog: Mapping[str, Any], patterns: Iterable[str]) -> list[str]:
+    """The selection patterns that match no stream of ``catalog``, or no field of the streams
+    they match (a typo there would silently select nothing)."""
+    streams = {
+        s.get("tap_stream_id") or s.get("stream"): field_names(s)
+        for s in catalog.get("streams", [])
+    }
+    missing = []
+    for pattern in patterns:
+        _negative, s_pat, f_pat = _split(pattern)
+        hits = [name for name in streams if fnmatch.fnmatchcase(name, s_pat)]
+        fields = [f for name in hits for f in streams[name]]
+        if not hits or (
+            f_pat not in (None, "*") and not any(fnmatch.fnmatchcase(f, f_pat) for f in fields)
+        ):
+            missing.append(pattern)
+    return missing
+
+
+def _listing(names: Iterable[str], limit: int = 12) -> str:
+    names = sorted(names)
+    more = f", … ({len(names) - limit} more)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def check_selection(catalog: Mapping[str, Any], patterns: Iterable[str], tap: str) -> None:
+    """A ConfigurationError naming the patterns that select nothing in ``tap``'s catalog."""
+    missing = unmatched(catalog, patterns)
+    if missing:
+        raise ConfigurationError(
+            f"select: {', '.join(repr(p) for p in missing)} match(es) no stream or field of the "
+            f"{tap} catalog (streams: {_listing(stream_names(catalog))}); fix the name, or "
+            f"refresh the catalog with `bizops discover {tap} --write`"
+        )
+
+
 def select(
     catalog: Mapping[str, Any], patterns: Iterable[str], only: Iterable[str] = ()
 ) -> dict[str, Any]:
@@ -124,7 +170,10 @@ def select(
     result = copy.deepcopy(dict(catalog))
     unknown = only - set(stream_names(result))
     if unknown:
-        raise ConfigurationError(f"unknown stream(s): {', '.join(sorted(unknown))}")
+        raise ConfigurationError(
+            f"unknown stream(s): {', '.join(sorted(unknown))} "
+            f"(streams: {_listing(stream_names(result))})"
+        )
     for stream in result.get("streams", []):
         name = stream.get("tap_stream_id") or stream.get("stream")
         for entry in stream.get("metadata", []):

@@ -105,6 +105,7 @@ def plan_target(
     ``install`` False a ``pip_url`` target is not installed (its settings are then unknown)."""
     exe = plugins.executable(project, pipeline.target, install)
     about = plugins.about(project, pipeline.target, install)
+    plugins.check_settings(pipeline.target, about)
     secrets = frozenset(plugins.secret_keys(about))
     _redact_values(project, pipeline.target.config, secrets)
     state_table = plugins.supports_state_table(pipeline.target, about)
@@ -131,6 +132,7 @@ def make_plan(
     target = target or plan_target(project, pipeline, database_url, install)
     tap_exe = plugins.executable(project, pipeline.tap, install)
     about = plugins.about(project, pipeline.tap, install)
+    plugins.check_settings(pipeline.tap, about)
     secrets = plugins.secret_keys(about) | target.secret_keys
     for plugin_config in (pipeline.tap.config, pipeline.target.config):
         _redact_values(project, plugin_config, secrets)
@@ -141,6 +143,7 @@ def make_plan(
         if full is None:
             notes["streams"] = "unknown: no catalog yet (the run discovers it first)"
         else:
+            catalogs.check_selection(full, pipeline.select, pipeline.tap.name)
             catalog = catalogs.select(full, pipeline.select, options.streams)
     if options.full_refresh and not options.streams:
         refreshed: tuple[str, ...] = ("*",)

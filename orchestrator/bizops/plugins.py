@@ -149,6 +149,28 @@ def secret_keys(info: dict[str, Any]) -> set[str]:
     }
 
 
+def check_settings(plugin: Plugin, info: dict[str, Any]) -> None:
+    """Refuse a literal value in bizops.yml under a key the plugin marks secret; warn about
+    config keys its ``--about`` does not declare (a typo is then silently ignored by most
+    plugins; only a warning, as a foreign plugin's ``--about`` may be incomplete)."""
+    for key in sorted(secret_keys(info) & set(plugin.literal)):
+        if plugin.config.get(key) not in (None, ""):
+            raise ConfigurationError(
+                f"bizops.yml: {plugin.literal[key]} is a secret setting of {plugin.name}; write "
+                "it as an ${ENV_VAR} reference, never as a literal value"
+            )
+    declared = settings(info)
+    if not declared:
+        return  # the plugin declares no settings: nothing to compare with
+    for key in sorted(set(plugin.config) - set(declared)):
+        LOGGER.warning(
+            "%s: unknown setting %r (not among the settings its --about declares); ignored by "
+            "the plugin, or a typo?",
+            plugin.name,
+            key,
+        )
+
+
 def supports_state_table(plugin: Plugin, info: dict[str, Any]) -> bool:
     """Whether the target commits state with its data (target-postgres' ``state_table``)."""
     props = settings(info)
