@@ -89,7 +89,10 @@ def install_venv(venv: Path, pip_url: str) -> None:
         if done.returncode != 0:
             tail = "\n  ".join(mask_connection_strings(done.stderr).strip().splitlines()[-5:])
             raise ConfigurationError(f"installing {shown!r} failed:\n  {tail}")
-    (venv / "bizops-pip-url").write_text(pip_url, "utf-8")
+    # The marker holds pip_url as written, private index credentials included: owner-only.
+    fd = os.open(venv / "bizops-pip-url", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(pip_url)
 
 
 def about(project: Project, plugin: Plugin, install: bool = True) -> dict[str, Any]:

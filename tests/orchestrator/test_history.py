@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -139,3 +140,5 @@ def test_a_first_run_logs_its_plugin_install_and_counts_it_in_its_duration(
     summary = re.search(r"run \d+ succeeded in ([0-9.]+)s", lines[-1])
     assert summary and float(summary.group(1)) >= install_seconds
     assert abs(float(summary.group(1)) - run.seconds) < 1.0
+    marker = tmp_path / ".bizops" / "venvs" / "tiny-tap" / "bizops-pip-url"
+    assert stat.S_IMODE(marker.stat().st_mode) == 0o600  # pip_url may carry index credentials
