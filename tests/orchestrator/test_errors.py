@@ -6,8 +6,11 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import psycopg2
+import psycopg2.extensions
 import pytest
 
+from bizops.store import SCHEMA_VERSION
 from tests.orchestrator.conftest import BIZOPS, SlowProject
 
 SECRET = "pw-SEKRIT"
@@ -23,6 +26,9 @@ COMMANDS = (
     ("config", "{name}"),
     ("state", "clear", "{name}"),
     ("schedule", "list"),
+    ("cron",),
+    ("state", "show", "{name}"),
+    ("runs", "show", "1"),
 )
 
 
@@ -199,3 +205,40 @@ def test_run_with_a_selection_and_a_tap_that_cannot_start_exits_3(
     result = slow_project.bizops("run", slow_project.name)
     assert result.returncode == 3
     assert result.stderr.splitlines()[-1] == f"bizops: [source] {reason}"
+
+
+def test_a_target_that_cannot_start_is_one_line_exit_4(slow_project: SlowProject) -> None:
+    missing = slow_project.root / "no-such-target"
+    text = (slow_project.root / "bizops.yml").read_text()
+    text = text.replace("  target-postgres:\n", f"  target-postgres:\n    command: {missing}\n")
+    (slow_project.root / "bizops.yml").write_text(text)
+    result = slow_project.bizops("run", slow_project.name)
+    assert result.returncode == 4
+    assert result.stderr.splitlines() == [
+        f"bizops: [target] cannot start target '{missing}': No such file or directory"
+    ]
+
+
+def test_an_unexpected_warehouse_error_is_one_line_exit_1(
+    slow_project: SlowProject, db: psycopg2.extensions.connection
+) -> None:
+    """A warehouse whose bizops tables are half there: the driver's error, not a traceback."""
+    name = f"broken_{slow_project.name}"
+    with db.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = slow_project.warehouse_url.replace("/postgres?", f"/{name}?")
+        with psycopg2.connect(url) as conn, conn.cursor() as cur:
+            cur.execute("CREATE SCHEMA bizops; CREATE TABLE bizops.schema_version (version int)")
+            cur.execute("INSERT INTO bizops.schema_version VALUES (%s)", (SCHEMA_VERSION,))
+        conn.close()
+        result = bizops_with_url(slow_project, url, "runs")
+        assert result.returncode == 1
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith(
+            'bizops: [system] unexpected UndefinedTable: relation "bizops.runs" does not exist'
+        )
+    finally:
+        with db.cursor() as cur:
+            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
