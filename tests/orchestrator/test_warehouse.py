@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -47,6 +48,17 @@ def bizops(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def dry_run_state(project: Path) -> object:
+    """``state_in`` of ``bizops run --dry-run`` of a one-pipeline project in ``project``."""
+    (project / "bizops.yml").write_text(
+        "version: 1\ntaps:\n  t:\n    command: /bin/true\ntargets:\n  target-postgres: {}\n"
+        "pipelines:\n  - {name: p, tap: t, target: target-postgres}\n"
+    )
+    done = bizops("run", "--dry-run", "p", "-p", str(project))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)["state_in"]
+
+
 def test_status_and_stop_of_the_project_embedded_warehouse(scratch: Path) -> None:
     pgdata = (scratch / ".bizops" / "pg").resolve()
     none = bizops("warehouse", "status", "-p", str(scratch))
@@ -57,11 +69,16 @@ def test_status_and_stop_of_the_project_embedded_warehouse(scratch: Path) -> Non
     assert pid is not None and alive(pid)
     running = bizops("warehouse", "status", "-p", str(scratch))
     assert running.stdout == f"{pgdata}\trunning\tpid {pid}\t{url}\n"
+    assert dry_run_state(scratch) is None  # read from the running server
     stopped = bizops("warehouse", "stop", "-p", str(scratch))
     assert stopped.returncode == 0, stopped.stderr
     assert stopped.stdout == f"{pgdata}\tstopped\n"
     assert not alive(pid)
     assert bizops("warehouse", "status", "-p", str(scratch)).stdout == f"{pgdata}\tstopped\n"
+    # A dry run reads a running embedded warehouse, and starts no stopped one.
+    unknown = "unknown: the embedded warehouse is not running (not started)"
+    assert dry_run_state(scratch) == unknown
+    assert embedded_status(pgdata).pid is None
     again = bizops("warehouse", "stop", "-p", str(scratch))
     assert (again.returncode, again.stdout) == (0, f"{pgdata}\twas not running\n")
 
