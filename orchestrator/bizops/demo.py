@@ -12,6 +12,7 @@ from psycopg2 import sql
 
 from bizops.project import load
 from bizops.runner import Runner, RunResult
+from bizops_core.redact import mask_connection_strings
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ class DemoReport:
         lines += [
             f"one company across sources: {matched} of the {with_crm_id} Zuora accounts with a "
             f"CrmId match a Salesforce account ({accounts} Zuora accounts in all)",
-            f"explore it:  psql '{self.database_url}'",
+            f"explore it:  psql '{mask_connection_strings(self.database_url)}'",
             *self.notes,
         ]
         return "\n".join(lines)

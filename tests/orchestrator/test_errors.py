@@ -242,3 +242,11 @@ def test_an_unexpected_warehouse_error_is_one_line_exit_1(
     finally:
         with db.cursor() as cur:
             cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_the_demo_report_never_prints_the_warehouse_password() -> None:
+    from bizops.demo import DemoReport
+
+    report = DemoReport([], (0, 0, 0), f"postgresql://u:{SECRET}@db.example.com/wh", Path("."))
+    assert "explore it:  psql 'postgresql://u:***@db.example.com/wh'" in report.render()
+    assert SECRET not in report.render()
