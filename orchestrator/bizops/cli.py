@@ -64,8 +64,11 @@ def handle_errors(func: F) -> F:
             fail(error)
         except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
             raise
-        except Exception as error:  # the CLI's boundary: one line, no traceback
-            LOGGER.debug("unexpected error", exc_info=True)
+        except Exception as error:  # noqa: BLE001 - the CLI's boundary: one line, no traceback
+            import traceback
+
+            trace = "".join(traceback.format_exception(error))
+            LOGGER.debug("unexpected error:\n%s", redact(trace))  # masked like the line below
             text = " ".join(str(error).split())
             click.echo(
                 f"bizops: [system] unexpected {type(error).__name__}: {redact(text)}", err=True
