@@ -161,6 +161,17 @@ def check_selection(catalog: Mapping[str, Any], patterns: Iterable[str], tap: st
         )
 
 
+def check_streams(catalog: Mapping[str, Any], names: Iterable[str], setting: str) -> None:
+    """A ConfigurationError naming the streams of ``setting`` that ``catalog`` does not have."""
+    known = stream_names(catalog)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ConfigurationError(
+            f"{setting}: unknown stream(s) {', '.join(repr(n) for n in unknown)} "
+            f"(streams: {_listing(known)})"
+        )
+
+
 def select(
     catalog: Mapping[str, Any], patterns: Iterable[str], only: Iterable[str] = ()
 ) -> dict[str, Any]:

@@ -145,6 +145,10 @@ def make_plan(
         else:
             catalogs.check_selection(full, pipeline.select, pipeline.tap.name)
             catalog = catalogs.select(full, pipeline.select, options.streams)
+    if pipeline.full_refresh_streams:
+        known = catalogs.load_catalog(project, pipeline.tap, tap_config, tap_exe, False)
+        if known is not None:  # a catalog to check against, without discovering one
+            catalogs.check_streams(known, pipeline.full_refresh_streams, "full_refresh_streams")
     if options.full_refresh and not options.streams:
         refreshed: tuple[str, ...] = ("*",)
         state_in = None

@@ -193,3 +193,17 @@ def test_state_set_and_clear_of_a_stream_never_seen_are_refused(
     )
     assert fine.returncode == 0, fine.stderr
     assert slow_project.state()["bookmarks"]["alpha"] == {"replication_key_value": 3}
+
+
+def test_full_refresh_streams_naming_a_stream_not_in_the_catalog_fails_the_run(
+    slow_project: SlowProject,
+) -> None:
+    assert slow_project.bizops("discover", "slow-tap", "--write").returncode == 0
+    slow_project.configure(extra="    full_refresh_streams: [alpha, gamm]\n")
+    result = slow_project.bizops("run", slow_project.name)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "bizops: [config] full_refresh_streams: unknown stream(s) 'gamm' "
+        "(streams: alpha, beta, gamma)"
+    ]
+    assert slow_project.runs() == []
