@@ -51,7 +51,17 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 	rm -rf .wheel-venv
 	@echo "wheel smoke test passed"
 
-clean: ## remove the venv, build output and the embedded warehouses
+# The embedded warehouses are stopped first: deleting a running server's files orphans it. Without
+# the venv (so without bizops), each postmaster.pid's server gets PostgreSQL's fast shutdown signal.
+clean: ## stop the embedded warehouses, then remove them, the venv and build output
+	@if [ -x $(BIN)/bizops ]; then $(BIN)/bizops warehouse stop --all --project-dir .; \
+	else for f in $$(find .bizops -name postmaster.pid 2>/dev/null); do \
+		pid=$$(head -n 1 "$$f"); \
+		[ "$$(ps -p "$$pid" -o comm= 2>/dev/null)" = postgres ] || continue; \
+		kill -INT "$$pid"; n=0; \
+		while kill -0 "$$pid" 2>/dev/null && [ $$n -lt 300 ]; do sleep 0.1; n=$$((n+1)); done; \
+		echo "$$(dirname "$$f")	stopped"; \
+	done; fi
 	rm -rf $(VENV) build dist .wheel-venv .bizops *.egg-info
 
 bench: compile ## benchmarks side by side with the peers (target, orchestrator, taps); prints tables

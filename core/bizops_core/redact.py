@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 MASK = "***"
@@ -24,3 +25,25 @@ class Redactor:
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text
+
+
+# A connection string's password: ``scheme://user:PASSWORD@host`` (up to the last ``@`` before
+# the path), and ``password=...`` as a URL query parameter or a libpq key=value pair.
+_URL_PASSWORD = re.compile(r"(://[^/@:\s]*:)([^\s/]*)(?=@)")
+_KEY_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'\"]*)", re.IGNORECASE)
+
+
+def mask_connection_strings(text: str) -> str:
+    """``text`` with the password of every connection URL or libpq DSN in it shown as ``***``
+    (for messages that may echo a URL whose password is not a known secret)."""
+    text = _URL_PASSWORD.sub(lambda m: m.group(1) + (MASK if m.group(2) else ""), text)
+    return _KEY_PASSWORD.sub(lambda m: m.group(1) + (MASK if m.group(2) else ""), text)
+
+
+def connection_passwords(url: str) -> list[str]:
+    """The password(s) written in a connection URL or DSN, as written and as decoded."""
+    from urllib.parse import unquote
+
+    found = [m.group(2) for m in _URL_PASSWORD.finditer(url)]
+    found += [m.group(2).strip("'") for m in _KEY_PASSWORD.finditer(url)]
+    return [p for raw in found if raw for p in {raw, unquote(raw)}]

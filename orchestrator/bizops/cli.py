@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any, TypeVar
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
+LOGGER = logging.getLogger("bizops.cli")
+_REDACTORS: list[Any] = []  # the secret values of the projects a command loaded
 
 PROJECT_DIR = click.option(
     "--project-dir",
@@ -29,17 +32,27 @@ Exit codes: 0 success, 1 unexpected error, 2 configuration error, 3 the tap fail
 """
 
 
+def redact(text: str) -> str:
+    """``text`` with every secret of the loaded projects and every connection password masked."""
+    from bizops_core.redact import mask_connection_strings
+
+    for redactor in _REDACTORS:
+        text = redactor(text)
+    return mask_connection_strings(text)
+
+
 def fail(error: BaseException) -> None:
     """Report ``error`` on stderr and exit with its code."""
     from bizops_core.errors import BizOpsError, describe
 
     code = error.exit_code if isinstance(error, BizOpsError) else 1
-    click.echo(f"bizops: {describe(error)}", err=True)
+    click.echo(f"bizops: {redact(describe(error))}", err=True)
     sys.exit(code)
 
 
 def handle_errors(func: F) -> F:
-    """Turn a BizOpsError raised by a command into its message and exit code."""
+    """Turn an error raised by a command into one line and an exit code: a BizOpsError's own,
+    1 for anything unexpected (its traceback only in the DEBUG log), never a secret."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -49,6 +62,18 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except BizOpsError as error:
             fail(error)
+        except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
+            raise
+        except Exception as error:  # noqa: BLE001 - the CLI's boundary: one line, no traceback
+            import traceback
+
+            trace = "".join(traceback.format_exception(error))
+            LOGGER.debug("unexpected error:\n%s", redact(trace))  # masked like the line below
+            text = " ".join(str(error).split())
+            click.echo(
+                f"bizops: [system] unexpected {type(error).__name__}: {redact(text)}", err=True
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
@@ -57,7 +82,9 @@ def load_project(project_dir: Path) -> Any:
     """The Project in ``project_dir`` (ConfigurationError if missing or invalid)."""
     from bizops.project import load
 
-    return load(project_dir)
+    project = load(project_dir)
+    _REDACTORS.append(project.redactor)
+    return project
 
 
 @click.group(help="Run Singer tap|target pipelines with state, locks, run history and schedules.")
@@ -73,9 +100,9 @@ def main(log_level: str) -> None:
 
 
 def _register() -> None:
-    from bizops import cli_project, cli_run, cli_state
+    from bizops import cli_project, cli_run, cli_state, cli_warehouse
 
-    for module in (cli_run, cli_state, cli_project):
+    for module in (cli_run, cli_state, cli_project, cli_warehouse):
         for command in module.COMMANDS:
             main.add_command(command)
 

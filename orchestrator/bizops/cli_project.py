@@ -132,10 +132,13 @@ def select_command(
 @handle_errors
 def config(project_dir: Path, pipeline: str) -> None:
     """The resolved configs of PIPELINE's tap and target (secrets shown as ***)."""
+    from bizops.plan import RunOptions
     from bizops.runner import Runner
 
     project = load_project(project_dir)
-    plan = Runner(project).plan(pipeline).redacted(project.redactor)
+    # Showing configs starts nothing: no pip install, no discovery, no embedded warehouse.
+    plan = Runner(project, start=False).plan(pipeline, RunOptions(dry_run=True))
+    plan = plan.redacted(project.redactor)
     shown = {k: plan[k] for k in ("pipeline", "tap_config", "target_config", "streams")}
     click.echo(json.dumps(shown, indent=2, default=str))
 

@@ -73,7 +73,7 @@ def run(
     if dry_run:
         from bizops.runner import Runner
 
-        runner = Runner(project)
+        runner = Runner(project, start=False)  # a dry run starts nothing
         for name in names:
             plan = runner.plan(name, options).redacted(project.redactor)
             click.echo(json.dumps(plan, indent=2, default=str))

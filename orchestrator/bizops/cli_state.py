@@ -64,6 +64,7 @@ def state_show(project_dir: Path, pipeline: str, stream: str | None) -> None:
 @handle_errors
 def state_set(project_dir: Path, pipeline: str, stream: str, value_json: str) -> None:
     """Set one stream's bookmark (a backfill); the other streams' bookmarks are untouched."""
+    from bizops.ops import check_state_stream
     from bizops.state import with_stream
     from bizops_core.errors import ConfigurationError
 
@@ -71,10 +72,12 @@ def state_set(project_dir: Path, pipeline: str, stream: str, value_json: str) ->
         value = json.loads(value_json)
     except ValueError as exc:
         raise ConfigurationError(f"--value is not JSON: {exc}") from None
-    _, store = _store(project_dir, pipeline)
+    project, store = _store(project_dir, pipeline)
     with store:
         store.lock(pipeline)  # never under a running pipeline's feet
-        store.set_state(pipeline, with_stream(store.get_state(pipeline), stream, value), "set")
+        current = store.get_state(pipeline)
+        check_state_stream(project, pipeline, current, stream)
+        store.set_state(pipeline, with_stream(current, stream, value), "set")
     click.echo(f"{pipeline}: bookmark of {stream} set")
 
 
@@ -85,14 +88,21 @@ def state_set(project_dir: Path, pipeline: str, stream: str, value_json: str) ->
 @handle_errors
 def state_clear(project_dir: Path, pipeline: str, streams: tuple[str, ...]) -> None:
     """Forget bookmarks: the next run starts those streams (or all) from start_date."""
-    _, store = _store(project_dir, pipeline)
+    from bizops.ops import check_state_stream
+
+    project, store = _store(project_dir, pipeline)
     with store:
         store.lock(pipeline)
+        current = store.get_state(pipeline)
+        for stream in streams:
+            check_state_stream(project, pipeline, current, stream)
         store.clear_state(pipeline, streams)
     click.echo(f"{pipeline}: cleared {', '.join(streams) or 'all streams'}")
 
 
 def _counts(values: Any) -> str:
+    if values is None:
+        return "?"  # the target reports no counts (not the tap's: those are rows read)
     return ", ".join(f"{s}={n}" for s, n in sorted((values or {}).items())) or "-"
 
 

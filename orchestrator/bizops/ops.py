@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,8 @@ from bizops.progress import Progress
 from bizops.project import PROJECT_FILE, Project
 from bizops.runner import Runner, RunResult
 from bizops_core.errors import BizOpsError, ConfigurationError, PipelineLocked
+
+LOGGER = logging.getLogger("bizops.ops")
 
 
 @dataclass
@@ -99,21 +103,40 @@ def test_pipeline(project: Project, name: str) -> list[Check]:
         checks.append(Check("tap", True, f"discovered {len(found['streams'])} stream(s)"))
     except BizOpsError as exc:
         checks.append(Check("tap", False, str(exc)))
-    target = plugins.executable(project, pipeline.target)
-    ok = Path(target).is_file()
-    checks.append(Check("target", ok, target if ok else f"{target}: not found"))
+    try:
+        target = plugins.executable(project, pipeline.target)
+        checks.append(Check("target", *_runnable(target)))
+    except BizOpsError as exc:
+        checks.append(Check("target", False, str(exc)))
     return checks
+
+
+def _runnable(exe: str) -> tuple[bool, str]:
+    """Whether ``exe`` can be started, and the path or the reason it cannot."""
+    path = Path(exe)
+    if not path.is_file():
+        return False, f"{exe}: not found"
+    if not os.access(path, os.X_OK):
+        return False, f"{exe}: not executable"
+    return True, exe
 
 
 def select(project: Project, name: str, stream: str, fields: tuple[str, ...], exclude: bool) -> Any:
     """Add selection patterns for ``stream`` (and ``fields``) to the pipeline in bizops.yml;
-    returns the pipeline's new ``select`` list. The file is rewritten (comments are lost)."""
-    project.pipeline(name)
+    returns the pipeline's new ``select`` list. The file is rewritten (comments are lost).
+    A stream or field that the tap's catalog does not have is refused, naming it."""
+    from bizops import catalog as catalogs
+    from bizops import plugins
+
+    pipeline = project.pipeline(name)
+    prefix = "!" if exclude else ""
+    patterns = [f"{prefix}{stream}.{f}" for f in fields] or [f"{prefix}{stream}.*"]
+    exe = plugins.executable(project, pipeline.tap)
+    found = catalogs.load_catalog(project, pipeline.tap, pipeline.tap.config, exe)
+    catalogs.check_selection(found, patterns, pipeline.tap.name)
     path = project.root / PROJECT_FILE
     doc = yaml.safe_load(path.read_text("utf-8"))
     item = next(p for p in doc["pipelines"] if p["name"] == name)
-    prefix = "!" if exclude else ""
-    patterns = [f"{prefix}{stream}.{f}" for f in fields] or [f"{prefix}{stream}.*"]
     selection = list(item.get("select") or [])
     selection += [p for p in patterns if p not in selection]
     item["select"] = selection
@@ -134,3 +157,33 @@ def init(folder: Path, force: bool = False) -> Path:
     if not gitignore.exists():
         gitignore.write_text(".bizops/\n", "utf-8")
     return path
+
+
+def check_state_stream(project: Project, name: str, stored: Any, stream: str) -> None:
+    """Refuse to set or clear the bookmark of a stream that neither the stored state nor the
+    tap's catalog knows (a typo would write a bookmark no tap reads, or clear nothing). The
+    catalog is ``catalogs/<tap>.json`` or the cached discovery; without one it only warns."""
+    from bizops import catalog as catalogs
+    from bizops.state import bookmarks
+
+    marks = bookmarks(stored)
+    if stream in marks:
+        return
+    tap = project.pipeline(name).tap
+    found = catalogs.load_catalog(project, tap, tap.config, "", discover_missing=False)
+    if found is None:
+        LOGGER.warning(
+            "%s: stream %r has no bookmark and %s has no catalog to check it against "
+            "(`bizops discover %s --write` makes one)",
+            name,
+            stream,
+            tap.name,
+            tap.name,
+        )
+        return
+    known = set(catalogs.stream_names(found))
+    if stream not in known:
+        raise ConfigurationError(
+            f"{name}: no stream {stream!r} in the stored state or the {tap.name} catalog "
+            f"(streams: {', '.join(sorted(known | set(marks))) or 'none'})"
+        )

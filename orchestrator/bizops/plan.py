@@ -39,6 +39,7 @@ class RunPlan:
     refreshed: tuple[str, ...]
     state_table: bool
     secret_keys: set[str] = field(default_factory=set)
+    notes: dict[str, str] = field(default_factory=dict)  # what a dry run could not know
 
     def redacted(self, redact: Any) -> dict[str, Any]:
         """The plan as a JSON-able dict with secrets masked (for ``--dry-run``)."""
@@ -55,7 +56,7 @@ class RunPlan:
             "streams": streams,
             "full_refresh": list(self.refreshed),
             "state_committed_with_data": self.state_table,
-        }
+        } | self.notes
 
 
 def mask(config: Mapping[str, Any], secret_keys: set[str], redact: Any) -> dict[str, Any]:
@@ -99,10 +100,14 @@ class TargetPlan:
     secret_keys: frozenset[str]
 
 
-def plan_target(project: Project, pipeline: Pipeline, database_url: str) -> TargetPlan:
-    """Decide the target's command and config (its secret values join the redactor)."""
-    exe = plugins.executable(project, pipeline.target)
-    about = plugins.about(project, pipeline.target)
+def plan_target(
+    project: Project, pipeline: Pipeline, database_url: str, install: bool = True
+) -> TargetPlan:
+    """Decide the target's command and config (its secret values join the redactor); with
+    ``install`` False a ``pip_url`` target is not installed (its settings are then unknown)."""
+    exe = plugins.executable(project, pipeline.target, install)
+    about = plugins.about(project, pipeline.target, install)
+    plugins.check_settings(pipeline.target, about)
     secrets = frozenset(plugins.secret_keys(about))
     _redact_values(project, pipeline.target.config, secrets)
     first_party = plugins.is_first_party(pipeline.target, exe)
@@ -126,16 +131,27 @@ def make_plan(
 ) -> RunPlan:
     """Decide the commands, configs, input state and catalog of one run (``target``: its part
     decided already, see :func:`plan_target`)."""
-    target = target or plan_target(project, pipeline, database_url)
-    tap_exe = plugins.executable(project, pipeline.tap)
-    secrets = plugins.secret_keys(plugins.about(project, pipeline.tap)) | target.secret_keys
+    install = not options.dry_run  # a dry run installs, discovers and starts nothing
+    target = target or plan_target(project, pipeline, database_url, install)
+    tap_exe = plugins.executable(project, pipeline.tap, install)
+    about = plugins.about(project, pipeline.tap, install)
+    plugins.check_settings(pipeline.tap, about)
+    secrets = plugins.secret_keys(about) | target.secret_keys
     for plugin_config in (pipeline.tap.config, pipeline.target.config):
         _redact_values(project, plugin_config, secrets)
     tap_config = dict(pipeline.tap.config)
-    catalog = None
+    catalog, notes = None, dry_run_notes(project, pipeline) if options.dry_run else {}
     if pipeline.select or options.streams:
-        full = catalogs.load_catalog(project, pipeline.tap, tap_config, tap_exe)
-        catalog = catalogs.select(full, pipeline.select, options.streams)
+        full = catalogs.load_catalog(project, pipeline.tap, tap_config, tap_exe, install)
+        if full is None:
+            notes["streams"] = "unknown: no catalog yet (the run discovers it first)"
+        else:
+            catalogs.check_selection(full, pipeline.select, pipeline.tap.name)
+            catalog = catalogs.select(full, pipeline.select, options.streams)
+    if pipeline.full_refresh_streams:
+        known = catalogs.load_catalog(project, pipeline.tap, tap_config, tap_exe, False)
+        if known is not None:  # a catalog to check against, without discovering one
+            catalogs.check_streams(known, pipeline.full_refresh_streams, "full_refresh_streams")
     if options.full_refresh and not options.streams:
         refreshed: tuple[str, ...] = ("*",)
         state_in = None
@@ -155,4 +171,17 @@ def make_plan(
         refreshed=refreshed,
         state_table=target.state_table,
         secret_keys=set(secrets),
+        notes=notes,
     )
+
+
+def dry_run_notes(project: Project, pipeline: Pipeline) -> dict[str, str]:
+    """What a run would install first (a dry run installs nothing)."""
+    notes = {}
+    for side, plugin in (("tap", pipeline.tap), ("target", pipeline.target)):
+        if plugins.needs_install(project, plugin):
+            notes[f"{side}_install"] = (
+                f"{plugin.name} is installed from its pip_url into "
+                f".bizops/venvs/{plugin.name} first (its settings are unknown until then)"
+            )
+    return notes

@@ -14,11 +14,13 @@ from typing import Any
 
 from bizops.project import Plugin, Project
 from bizops_core.errors import ConfigurationError
+from bizops_core.redact import mask_connection_strings
 
 LOGGER = logging.getLogger("bizops.plugins")
 VENVS = Path(".bizops") / "venvs"
 ABOUT_CACHE = Path(".bizops") / "about"
 FIRST_PARTY_TARGETS = {"target-postgres"}
+ABOUT_TIMEOUT = 60  # seconds: a plugin's --about only prints a document
 DISTRIBUTION = "bizops"
 
 
@@ -64,9 +66,20 @@ def executable(project: Project, plugin: Plugin, install: bool = True) -> str:
     return str(exe)
 
 
+def needs_install(project: Project, plugin: Plugin) -> bool:
+    """Whether running ``plugin`` first installs it (``pip_url`` not installed, or changed)."""
+    if not plugin.pip_url:
+        return False
+    venv = project.root / VENVS / plugin.name
+    marker = venv / "bizops-pip-url"
+    current = marker.read_text("utf-8") if marker.is_file() else None
+    return not ((venv / "bin" / plugin.command).is_file() and current == plugin.pip_url)
+
+
 def install_venv(venv: Path, pip_url: str) -> None:
     """Create ``venv`` and pip-install ``pip_url`` into it (a failure is a ConfigurationError)."""
-    LOGGER.info("installing %s into %s", pip_url, venv)
+    shown = mask_connection_strings(pip_url)  # a private index URL may carry a token
+    LOGGER.info("installing %s into %s", shown, venv)
     steps = (
         [sys.executable, "-m", "venv", "--clear", str(venv)],
         [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *pip_url.split()],
@@ -74,30 +87,37 @@ def install_venv(venv: Path, pip_url: str) -> None:
     for step in steps:
         done = subprocess.run(step, capture_output=True, text=True, check=False)  # noqa: S603
         if done.returncode != 0:
-            tail = "\n  ".join(done.stderr.strip().splitlines()[-5:])
-            raise ConfigurationError(f"installing {pip_url!r} failed:\n  {tail}")
-    (venv / "bizops-pip-url").write_text(pip_url, "utf-8")
+            tail = "\n  ".join(mask_connection_strings(done.stderr).strip().splitlines()[-5:])
+            raise ConfigurationError(f"installing {shown!r} failed:\n  {tail}")
+    # The marker holds pip_url as written, private index credentials included: owner-only.
+    fd = os.open(venv / "bizops-pip-url", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(pip_url)
 
 
-def about(project: Project, plugin: Plugin) -> dict[str, Any]:
+def about(project: Project, plugin: Plugin, install: bool = True) -> dict[str, Any]:
     """The plugin's ``--about --format json`` (cached per executable and its mtime); ``{}`` when
-    the plugin does not support it."""
-    exe = executable(project, plugin)
+    the plugin does not support it (or, with ``install`` False, is not installed yet)."""
+    exe = executable(project, plugin, install)
     try:
         mtime = os.stat(exe).st_mtime_ns
     except OSError:
         return {}
     cache = project.root / ABOUT_CACHE / f"{plugin.name}.json"
     key = f"{exe}:{mtime}"
-    if cache.is_file():
-        cached = json.loads(cache.read_text("utf-8"))
-        if cached.get("key") == key:
-            return cached["about"]
+    cached = _read_cache(cache)
+    if cached.get("key") == key and isinstance(cached.get("about"), dict):
+        return cached["about"]
     try:
         done = subprocess.run(  # noqa: S603 - the user's own plugin
-            [exe, "--about", "--format", "json"], capture_output=True, text=True, check=False
+            [exe, "--about", "--format", "json"],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,  # a program that is no Singer plugin may wait for input
+            timeout=ABOUT_TIMEOUT,
+            check=False,
         )
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return {}  # it cannot run at all: starting it for the run fails with the reason
     try:
         value = json.loads(done.stdout) if done.returncode == 0 else {}
@@ -106,6 +126,15 @@ def about(project: Project, plugin: Plugin) -> dict[str, Any]:
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"key": key, "about": value}), "utf-8")
     return value if isinstance(value, dict) else {}
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    """A cached ``--about`` (``{}`` when absent or unreadable: it is then asked again)."""
+    try:
+        cached = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return cached if isinstance(cached, dict) else {}
 
 
 def settings(info: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +165,28 @@ def is_first_party(plugin: Plugin, exe: str) -> bool:
         return any(os.path.samefile(exe, path) for path in ours if os.path.exists(path))
     except OSError:
         return False
+
+
+def check_settings(plugin: Plugin, info: dict[str, Any]) -> None:
+    """Refuse a literal value in bizops.yml under a key the plugin marks secret; warn about
+    config keys its ``--about`` does not declare (a typo is then silently ignored by most
+    plugins; only a warning, as a foreign plugin's ``--about`` may be incomplete)."""
+    for key in sorted(secret_keys(info) & set(plugin.literal)):
+        if plugin.config.get(key) not in (None, ""):
+            raise ConfigurationError(
+                f"bizops.yml: {plugin.literal[key]} is a secret setting of {plugin.name}; write "
+                "it as an ${ENV_VAR} reference, never as a literal value"
+            )
+    declared = settings(info)
+    if not declared:
+        return  # the plugin declares no settings: nothing to compare with
+    for key in sorted(set(plugin.config) - set(declared)):
+        LOGGER.warning(
+            "%s: unknown setting %r (not among the settings its --about declares); ignored by "
+            "the plugin, or a typo?",
+            plugin.name,
+            key,
+        )
 
 
 def supports_state_table(plugin: Plugin, info: dict[str, Any], first_party: bool = False) -> bool:

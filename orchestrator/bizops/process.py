@@ -93,7 +93,9 @@ def start_target(target_cmd: list[str], pump: Pump) -> Children:
         )
     except OSError as exc:
         os.close(feed)
-        raise TargetFailed(f"cannot start target {target_cmd[0]!r}: {exc}") from None
+        raise TargetFailed(
+            f"cannot start target {target_cmd[0]!r}: {exc.strerror or exc}"
+        ) from None
     finally:
         os.close(read_end)  # the pipe's reading end now belongs to the target only
     return Children(target, _read_stderr("target", target, pump), feed)
@@ -111,7 +113,7 @@ def start_tap(children: Children, tap_cmd: list[str], pump: Pump) -> None:
             preexec_fn=_die_with_parent,
         )
     except OSError as exc:
-        raise TapFailed(f"cannot start tap {tap_cmd[0]!r}: {exc}") from None
+        raise TapFailed(f"cannot start tap {tap_cmd[0]!r}: {exc.strerror or exc}") from None
     finally:
         children.close_feed()
     children.tap = tap

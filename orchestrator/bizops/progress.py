@@ -16,11 +16,15 @@ if TYPE_CHECKING:
 class Progress:
     """Receives run events; the base class ignores them."""
 
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        """A run took its lock and installs a plugin from its ``pip_url`` (first use)."""
+
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
         """A run took its lock and is starting its tap and target."""
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
-        """Per-stream counts changed (rows read by the tap, loaded by the target)."""
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
+        """Per-stream counts changed (rows read by the tap, loaded by the target: None for a
+        target that reports none)."""
 
     def state_stored(self, total: int) -> None:
         """The target confirmed a state and bizops stored it."""
@@ -39,7 +43,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _fmt(counts: dict[str, int]) -> str:
+def _fmt(counts: dict[str, int] | None) -> str:
+    if counts is None:
+        return "?"  # a target that reports no counts
     return ", ".join(f"{s}={n}" for s, n in sorted(counts.items())) or "no records"
 
 
@@ -54,11 +60,15 @@ class PlainProgress(Progress):
         self.out.write(f"{_now()} {self.pipeline}: {text}\n")
         self.out.flush()
 
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        self.pipeline = pipeline
+        self._line(f"installing {plugin} from {pip_url} (first use)")
+
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
         self.pipeline = pipeline
         self._line(f"run {run_id} started")
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
         if time.monotonic() - self._last >= self.every:
             self._last = time.monotonic()
             self._line(f"read {_fmt(read)}; loaded {_fmt(loaded)}")
@@ -85,11 +95,15 @@ class JsonProgress(Progress):
         self.out.write(json.dumps(record, default=str) + "\n")
         self.out.flush()
 
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        self.pipeline = pipeline
+        self._emit("installing", plugin=plugin, pip_url=pip_url)
+
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
         self.pipeline = pipeline
         self._emit("run_started", run_id=run_id)
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
         self._emit("counts", read=read, loaded=loaded)
 
     def state_stored(self, total: int) -> None:
@@ -118,15 +132,17 @@ class TtyProgress(Progress):
     def __init__(self, out: TextIO, interval: float = 0.25) -> None:
         self.out, self.interval = out, interval
         self.read: dict[str, int] = {}
-        self.loaded: dict[str, int] = {}
+        self.loaded: dict[str, int] | None = {}
         self.states = 0
         self.pipeline = ""
         self._t0 = time.monotonic()
+        self._installing: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def _draw(self) -> None:
-        counts = _fmt({s: max(self.read.get(s, 0), n) for s, n in self.loaded.items()} or self.read)
+        loaded = self.loaded or {}
+        counts = _fmt({s: max(self.read.get(s, 0), n) for s, n in loaded.items()} or self.read)
         text = f"\r\x1b[K{self.pipeline}: {time.monotonic() - self._t0:5.1f}s  {counts}"
         self.out.write(f"{text}  states={self.states}")
         self.out.flush()
@@ -135,14 +151,22 @@ class TtyProgress(Progress):
         while not self._stop.wait(self.interval):
             self._draw()
 
+    def installing(self, pipeline: str, plugin: str, pip_url: str) -> None:
+        if self._installing != pipeline:  # the run's time starts with its installs
+            self._installing, self._t0 = pipeline, time.monotonic()
+        self.out.write(f"{pipeline}: installing {plugin} from {pip_url} (first use)\n")
+        self.out.flush()
+
     def started(self, pipeline: str, run_id: int, plan: RunPlan) -> None:
-        self.pipeline, self._t0 = pipeline, time.monotonic()
+        if self._installing != pipeline:
+            self._t0 = time.monotonic()
+        self.pipeline, self._installing = pipeline, None
         self.read, self.loaded, self.states = {}, {}, 0
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="progress", daemon=True)
         self._thread.start()
 
-    def counts(self, read: dict[str, int], loaded: dict[str, int]) -> None:
+    def counts(self, read: dict[str, int], loaded: dict[str, int] | None) -> None:
         self.read, self.loaded = read, loaded
 
     def state_stored(self, total: int) -> None:

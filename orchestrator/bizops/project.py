@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from bizops_core.errors import ConfigurationError
-from bizops_core.redact import Redactor
+from bizops_core.redact import Redactor, connection_passwords
 from bizops_schemas import load as load_schema
 
 PROJECT_FILE = "bizops.yml"
@@ -32,6 +32,8 @@ class Plugin:
     command: str
     config: Mapping[str, Any]
     pip_url: str | None = None
+    # Config keys written as literal values in bizops.yml (not ${ENV}), with where they are.
+    literal: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,16 +84,32 @@ def _path(parts: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in parts) or "(top level)"
 
 
+def _is_literal(value: Any) -> bool:
+    """Whether a config value is written in the file (not an ``${ENV}`` reference, not unset)."""
+    if value is None or isinstance(value, Mapping | list):
+        return False
+    return not (isinstance(value, str) and ENV_REF.fullmatch(value.strip()))
+
+
+def _literal_password(value: str) -> bool:
+    return any(not ENV_REF.fullmatch(p.strip()) for p in connection_passwords(value))
+
+
 def _check_secrets(node: Any, where: list[Any]) -> None:
     if isinstance(node, Mapping):
         for key, value in node.items():
             here = [*where, key]
-            if isinstance(value, str) and SECRET_KEY.search(str(key)):
-                if not ENV_REF.fullmatch(value.strip()):
-                    raise ConfigurationError(
-                        f"{PROJECT_FILE}: {_path(here)} looks like a secret; write it as an "
-                        "${ENV_VAR} reference, never as a literal value"
-                    )
+            # Any scalar: a numeric or boolean literal is as much in the clear as a string.
+            if _is_literal(value) and SECRET_KEY.search(str(key)):
+                raise ConfigurationError(
+                    f"{PROJECT_FILE}: {_path(here)} looks like a secret; write it as an "
+                    "${ENV_VAR} reference, never as a literal value"
+                )
+            if isinstance(value, str) and _literal_password(value):
+                raise ConfigurationError(
+                    f"{PROJECT_FILE}: {_path(here)} holds a password in a connection URL; write "
+                    "the URL (or its password) as an ${ENV_VAR} reference"
+                )
             _check_secrets(value, here)
     elif isinstance(node, list):
         for index, item in enumerate(node):
@@ -140,16 +158,31 @@ def _validate(raw: Any, root: Path) -> None:
         memo.write_text(key, "utf-8")
 
 
-def _plugin(kind: str, name: str, plugins: Mapping[str, Any], overrides: Any) -> Plugin:
+def _plugin(
+    kind: str,
+    name: str,
+    plugins: Mapping[str, Any],
+    overrides: Any,
+    raw: tuple[Mapping[str, Any], Mapping[str, tuple[Any, str]]] = ({}, {}),
+) -> Plugin:
+    """A Plugin from its resolved declaration and ``overrides``; ``raw``: the plugins before
+    ``${ENV}`` resolution and the overrides' raw values with where they are written, to tell
+    which values are literal."""
     if name not in plugins:
         raise ConfigurationError(f"{PROJECT_FILE}: {kind} {name!r} is not declared under {kind}s")
     spec = plugins[name] or {}
     config = {**(spec.get("config") or {}), **(overrides or {})}
+    raw_plugins, raw_overrides = raw
+    declared = ((raw_plugins.get(name) or {}).get("config") or {}).items()
+    where = {key: (value, f"{kind}s.{name}.config.{key}") for key, value in declared}
+    where.update(raw_overrides)
+    literal = {key: path for key, (value, path) in where.items() if _is_literal(value)}
     return Plugin(
         name=name,
         command=spec.get("command", name),
         config=config,
         pip_url=spec.get("pip_url"),
+        literal=literal,
     )
 
 
@@ -174,6 +207,7 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
     doc = _resolve(raw, os.environ if env is None else env, redactor, [])
     taps, targets = doc.get("taps") or {}, doc.get("targets") or {}
     pipelines: dict[str, Pipeline] = {}
+    raw_taps, raw_targets = raw.get("taps") or {}, raw.get("targets") or {}
     for index, item in enumerate(doc["pipelines"]):
         if item["name"] in pipelines:
             raise ConfigurationError(
@@ -181,10 +215,25 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
             )
         _check_schedule(index, item.get("schedule"))
         tap_overrides = {**(item.get("config") or {}), **(item.get("tap_config") or {})}
+        raw_item = raw["pipelines"][index]
+        raw_tap, raw_target = (
+            {
+                key: (value, f"pipelines.{index}.{part}.{key}")
+                for part in parts
+                for key, value in (raw_item.get(part) or {}).items()
+            }
+            for parts in (("config", "tap_config"), ("target_config",))
+        )
         pipelines[item["name"]] = Pipeline(
             name=item["name"],
-            tap=_plugin("tap", item["tap"], taps, tap_overrides),
-            target=_plugin("target", item["target"], targets, item.get("target_config")),
+            tap=_plugin("tap", item["tap"], taps, tap_overrides, (raw_taps, raw_tap)),
+            target=_plugin(
+                "target",
+                item["target"],
+                targets,
+                item.get("target_config"),
+                (raw_targets, raw_target),
+            ),
             schedule=item.get("schedule"),
             select=tuple(item.get("select") or ()),
             full_refresh_streams=tuple(item.get("full_refresh_streams") or ()),
@@ -195,8 +244,10 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
         database_url=database_url,
         pipelines=pipelines,
         redactor=redactor,
-        taps={name: _plugin("tap", name, taps, None) for name in taps},
-        targets={name: _plugin("target", name, targets, None) for name in targets},
+        taps={name: _plugin("tap", name, taps, None, (raw_taps, {})) for name in taps},
+        targets={
+            name: _plugin("target", name, targets, None, (raw_targets, {})) for name in targets
+        },
     )
 
 

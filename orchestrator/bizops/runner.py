@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -13,13 +12,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bizops import process
+from bizops import plugins, process, rundir
 from bizops.plan import RunOptions, RunPlan, TargetPlan, make_plan, plan_target
+from bizops.plugins import FIRST_PARTY_TARGETS
 from bizops.progress import NullProgress, Progress
 from bizops.project import Pipeline, Project
 from bizops.store import Store
-from bizops.warehouse import resolve_database_url
-from bizops_core.errors import BizOpsError, Interrupted, TapFailed, TargetFailed
+from bizops.warehouse import EMBEDDED_DIR, resolve_database_url
+from bizops_core.errors import (
+    BizOpsError,
+    ConfigurationError,
+    Interrupted,
+    TapFailed,
+    TargetFailed,
+)
+from bizops_core.redact import connection_passwords, mask_connection_strings
 
 LOGGER = logging.getLogger("bizops.runner")
 MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target committed itself
@@ -27,12 +34,13 @@ MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target c
 
 @dataclass
 class RunResult:
-    """What one run did (``record_counts``: rows loaded per stream)."""
+    """What one run did (``record_counts``: rows loaded per stream, None when the target
+    reports no counts)."""
 
     run_id: int
     pipeline: str
     status: str
-    record_counts: dict[str, int]
+    record_counts: dict[str, int] | None
     state: Any
     states_stored: int
     log_path: Path
@@ -60,23 +68,42 @@ def _write_json(folder: Path, name: str, value: Any) -> Path:
 class Runner:
     """Runs pipelines of one project against its warehouse."""
 
-    def __init__(self, project: Project, progress: Progress | None = None) -> None:
+    def __init__(
+        self, project: Project, progress: Progress | None = None, start: bool = True
+    ) -> None:
+        """``start`` False: an embedded warehouse is used only if it runs already (dry runs)."""
         self.project = project
         self.redact = project.redactor
         self.progress = progress or NullProgress()
-        self.database_url = resolve_database_url(project.root, project.database_url)
-        self.redact.add(_password(self.database_url))
+        url = resolve_database_url(project.root, project.database_url, start=start)
+        for password in connection_passwords(url or ""):
+            self.redact.add(password)
+        self._url = url
+
+    @property
+    def database_url(self) -> str:
+        """The warehouse URL (a ConfigurationError for a runner that may not start it)."""
+        if self._url is None:
+            raise ConfigurationError("the embedded warehouse is not running")
+        return self._url
 
     def store(self) -> Store:
         """A new connection to the orchestrator tables."""
         return Store(self.database_url, redact=self.redact)
 
     def plan(self, name: str, options: RunOptions | None = None) -> RunPlan:
-        """What ``run`` would do, without taking the lock or starting anything."""
+        """What ``run`` would do, without taking the lock or starting anything: with
+        ``options.dry_run`` nothing is installed, discovered or started either."""
+        options = options or RunOptions()
         pipeline = self.project.pipeline(name)
+        if self._url is None:
+            url = f"(the embedded PostgreSQL in {self.project.root / EMBEDDED_DIR})"
+            plan = make_plan(self.project, pipeline, None, url, options)
+            plan.notes["state_in"] = "unknown: the embedded warehouse is not running (not started)"
+            return plan
         with self.store() as store:
             stored = store.get_state(name)
-        return make_plan(self.project, pipeline, stored, self.database_url, options or RunOptions())
+        return make_plan(self.project, pipeline, stored, self._url, options)
 
     def run(self, name: str, options: RunOptions | None = None) -> RunResult | None:
         """Run pipeline ``name`` once; raises PipelineLocked if it is already running. With
@@ -90,19 +117,43 @@ class Runner:
 
                 if not is_due(pipeline.schedule, store.last_started(name)):
                     return None
+            # The run starts here: a first run's plugin installs are part of its duration.
+            started = (time.monotonic(), store.clock())
+            installed = self._install(pipeline)
             target = plan_target(self.project, pipeline, self.database_url)
-            return self._run_locked(pipeline, target, store, options)
+            return self._run_locked(pipeline, target, store, options, (*started, installed))
+
+    def _install(self, pipeline: Pipeline) -> list[str]:
+        """Install the pipeline's ``pip_url`` plugins that need it, telling the progress; the
+        lines for the run log."""
+        lines = []
+        for plugin in (pipeline.target, pipeline.tap):
+            if plugins.needs_install(self.project, plugin):
+                shown = mask_connection_strings(self.redact(plugin.pip_url or ""))
+                self.progress.installing(pipeline.name, plugin.name, shown)
+                began = time.monotonic()
+                exe = plugins.executable(self.project, plugin)
+                seconds = time.monotonic() - began
+                lines.append(f"bizops | installed {plugin.name} ({shown}) in {seconds:.1f}s: {exe}")
+        return lines
 
     def _run_locked(
-        self, pipeline: Pipeline, target: TargetPlan, store: Store, options: RunOptions
+        self,
+        pipeline: Pipeline,
+        target: TargetPlan,
+        store: Store,
+        options: RunOptions,
+        started_at: tuple[float, Any, list[str]],
     ) -> RunResult:
         name = pipeline.name
+        self._pipeline = pipeline
         log_dir = self.project.root / ".bizops" / "logs" / name
         log_dir.mkdir(parents=True, exist_ok=True)
-        started = time.monotonic()
+        started, started_clock, installed = started_at
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         log_path = log_dir / f"{stamp}-{os.getpid()}.log"
-        with tempfile.TemporaryDirectory(prefix="bizops-run-") as tmp, log_path.open("w") as log:
+        private = rundir.private_dir(self.project.root, "run")
+        with private as tmp, log_path.open("w") as log:
             log_path.chmod(0o600)
             lock = threading.Lock()
 
@@ -111,6 +162,8 @@ class Runner:
                     log.write(line + "\n")
                     log.flush()
 
+            for line in installed:
+                write(line)
             pump = (write, self.redact, self._counts_changed)
             with process.SignalRelay(self.progress.signalled) as relay:
                 # The target starts first: its start-up overlaps the state lookup and the tap's.
@@ -119,7 +172,9 @@ class Runner:
                 children = self._children = process.start_target(target_cmd, pump)
                 relay.attach(children)
                 try:
-                    plan, run_id = self._plan_run(pipeline, target, store, options, log_path)
+                    plan, run_id = self._plan_run(
+                        pipeline, target, store, options, (log_path, started_clock)
+                    )
                 except BaseException:
                     children.kill()
                     children.wait()
@@ -138,7 +193,7 @@ class Runner:
                 outcome = self._collect(plan, store, children, relay, write)
                 outcome.error = outcome.error or failed_start
         read = dict(children.tap_pump.record_counts) if children.tap_pump else {}
-        loaded = dict(children.target_pump.record_counts) or read
+        loaded = _loaded(pipeline, children.target_pump)
         rejected = dict(children.target_pump.rejected)
         status = _status(outcome.error)
         message = self.redact(str(outcome.error)) if outcome.error else None
@@ -165,14 +220,15 @@ class Runner:
         target: TargetPlan,
         store: Store,
         options: RunOptions,
-        log_path: Path,
+        started: tuple[Path, Any],
     ) -> tuple[RunPlan, int]:
         """The run's plan from the stored state (a state the target committed but bizops never
         stored is adopted first), and its history row."""
         store.adopt_target_state(pipeline.name)
         stored = store.get_state(pipeline.name)
         plan = make_plan(self.project, pipeline, stored, self.database_url, options, target)
-        return plan, store.start_run(pipeline.name, str(log_path), options.trigger)
+        log_path, started_at = started
+        return plan, store.start_run(pipeline.name, str(log_path), options.trigger, started_at)
 
     def _tap_command(self, plan: RunPlan, tmp: Path) -> list[str]:
         tap_cmd = [plan.tap_exe, "--config", str(_write_json(tmp, "tap.json", plan.tap_config))]
@@ -186,8 +242,7 @@ class Runner:
         children = getattr(self, "_children", None)
         if children is not None:
             read = children.tap_pump.record_counts if children.tap_pump else {}
-            loaded = children.target_pump.record_counts
-            self.progress.counts(dict(read), dict(loaded))
+            self.progress.counts(dict(read), _loaded(self._pipeline, children.target_pump))
 
     def _collect(
         self,
@@ -262,6 +317,15 @@ class Runner:
         self.progress.state_stored(outcome.stored)
 
 
+def _loaded(pipeline: Pipeline, target: process.StderrPump) -> dict[str, int] | None:
+    """Rows loaded per stream as the target reported them; None (unknown) for a target that
+    reports none: the tap's read counts are not what was loaded."""
+    reports = pipeline.target.name in FIRST_PARTY_TARGETS and not pipeline.target.pip_url
+    if reports or target.record_counts or target.rejected:
+        return dict(target.record_counts)
+    return None
+
+
 def _failure(side: str, code: int, tail: list[str]) -> str:
     last = "\n  ".join(tail[-5:]) or "(no output)"
     return f"{side} exited with code {code}; its last lines:\n  {last}"
@@ -273,15 +337,6 @@ def _status(error: BizOpsError | None) -> str:
     if isinstance(error, Interrupted):
         return "interrupted"
     return "failed"
-
-
-def _password(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
 
 
 def run_pipeline(project: Project, name: str, options: RunOptions | None = None) -> RunResult:

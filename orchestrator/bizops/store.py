@@ -66,14 +66,15 @@ HISTORY_KEEP = 50  # state versions kept per pipeline
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One row of run history (``stream_counts`` are the rows loaded per stream)."""
+    """One row of run history (``stream_counts`` are the rows loaded per stream, None when the
+    target reported none)."""
 
     run_id: int
     pipeline: str
     started_at: datetime
     ended_at: datetime | None
     status: str
-    stream_counts: Mapping[str, int]
+    stream_counts: Mapping[str, int] | None
     error: str | None
     log_path: str | None
     rows_read: Mapping[str, int] = field(default_factory=dict)
@@ -102,12 +103,24 @@ class Store:
     atomic on its own)."""
 
     def __init__(self, database_url: str, redact: Any = str) -> None:
+        from bizops.warehouse import one_line
+
         try:
             self.conn = psycopg2.connect(database_url, application_name="bizops")
-        except psycopg2.OperationalError as exc:
-            message = redact(str(exc)).strip()
+        except psycopg2.Error as exc:
+            message = one_line(redact(str(exc)))
             raise ConfigurationError(f"cannot reach the warehouse: {message}") from None
         self.conn.autocommit = True
+        try:
+            self._create_tables()
+        except psycopg2.Error as exc:
+            self.conn.close()
+            message = one_line(redact(str(exc)))
+            raise ConfigurationError(
+                f"cannot create bizops' tables in the warehouse: {message}"
+            ) from None
+
+    def _create_tables(self) -> None:
         if self._version() != SCHEMA_VERSION:
             with self.conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_lock(%s, 0)", (LOCK_NAMESPACE,))
@@ -263,13 +276,27 @@ class Store:
 
     # ---- runs --------------------------------------------------------------------------------
 
-    def start_run(self, pipeline: str, log_path: str, trigger: str = "manual") -> int:
-        """Record a run as running; return its id."""
+    def clock(self) -> datetime:
+        """The warehouse's clock now (run times are all taken from it)."""
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT clock_timestamp()")
+            return cur.fetchone()[0]
+
+    def start_run(
+        self,
+        pipeline: str,
+        log_path: str,
+        trigger: str = "manual",
+        started_at: datetime | None = None,
+    ) -> int:
+        """Record a run as running (since ``started_at`` from :meth:`clock`, default now);
+        return its id."""
         with self.conn.cursor() as cur:
             cur.execute(
-                "INSERT INTO bizops.runs (pipeline, status, log_path, host, pid, trigger) "
-                "VALUES (%s, 'running', %s, %s, %s, %s) RETURNING run_id",
-                (pipeline, log_path, socket.gethostname(), os.getpid(), trigger),
+                "INSERT INTO bizops.runs (pipeline, status, log_path, host, pid, trigger, "
+                "started_at) VALUES (%s, 'running', %s, %s, %s, %s, coalesce(%s, now())) "
+                "RETURNING run_id",
+                (pipeline, log_path, socket.gethostname(), os.getpid(), trigger, started_at),
             )
             return cur.fetchone()[0]
 
@@ -277,19 +304,19 @@ class Store:
         self,
         run_id: int,
         status: str,
-        counts: Mapping[str, int],
+        counts: Mapping[str, int] | None,
         error: str | None,
         read: Mapping[str, int] | None = None,
         rejected: Mapping[str, int] | None = None,
     ) -> None:
-        """Record a run's end."""
+        """Record a run's end (``counts`` None: the target reported no loaded counts)."""
         with self.conn.cursor() as cur:
             cur.execute(
                 "UPDATE bizops.runs SET ended_at = now(), status = %s, stream_counts = %s, "
                 "error = %s, rows_read = %s, rows_rejected = %s WHERE run_id = %s",
                 (
                     status,
-                    json.dumps(dict(counts)),
+                    json.dumps(None if counts is None else dict(counts)),
                     error,
                     json.dumps(dict(read or {})),
                     json.dumps(dict(rejected or {})),

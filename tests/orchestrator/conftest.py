@@ -21,7 +21,7 @@ from bizops.store import Store
 BIZOPS = str(Path(sys.executable).parent / "bizops")
 SLOW_TAP = Path(__file__).with_name("slow_tap.py")
 API_KEY = "k3y-from-the-env-0042"
-AUTH = "literal-auth-marked-secret-by-tap"
+AUTH = "auth-marked-secret-by-tap-from-env"
 STREAMS = ("alpha", "beta", "gamma")
 PROJECT = """\
 version: 1
@@ -31,7 +31,7 @@ taps:
     config:
       data_file: {data_file}
       api_key: ${{TEST_SLOW_API_KEY}}
-      auth: {auth}
+      auth: ${{TEST_SLOW_AUTH}}
       delay: {delay}
       state_every: 10
 targets:
@@ -98,7 +98,6 @@ class SlowProject:
         text = PROJECT.format(
             command=command,
             data_file=self.data_file,
-            auth=AUTH,
             delay=delay,
             schema=self.name,
             name=self.name,
@@ -111,6 +110,7 @@ class SlowProject:
             **os.environ,
             "BIZOPS_DATABASE_URL": self.warehouse_url,
             "TEST_SLOW_API_KEY": API_KEY,
+            "TEST_SLOW_AUTH": AUTH,
         }
 
     def bizops(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

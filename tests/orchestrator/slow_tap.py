@@ -26,6 +26,9 @@ ABOUT = {
             "api_key": {"type": "string", "secret": True},
             "auth": {"type": "string", "secret": True},
             "delay": {"type": "number"},
+            "state_every": {"type": "integer"},
+            "fail_after": {"type": "integer"},
+            "ignore_sigterm": {"type": "boolean"},
         },
     },
 }
