@@ -15,6 +15,7 @@ from psycopg2 import sql
 from bizops.project import load
 from bizops.runner import Runner, RunResult
 from bizops.warehouse import ENV_VAR
+from bizops_core.redact import mask_connection_strings
 
 
 @dataclass(frozen=True)
@@ -151,9 +152,13 @@ class DemoReport:
 
 def psql_hint(database_url: str, env: Mapping[str, str] | None = None) -> str:
     """A psql command querying the loaded tables. A warehouse given by ``BIZOPS_DATABASE_URL``
-    is named by the variable, so its password is not printed; the embedded one has none."""
+    is named by the variable, so its password is not printed; the embedded one has none, and any
+    other shows its password masked."""
     env = os.environ if env is None else env
-    target = '"$' + ENV_VAR + '"' if env.get(ENV_VAR) == database_url else shlex.quote(database_url)
+    if env.get(ENV_VAR) == database_url:
+        target = '"$' + ENV_VAR + '"'
+    else:
+        target = shlex.quote(mask_connection_strings(database_url))
     return f"psql {target} -c {shlex.quote(EXPLORE_QUERY)}"
 
 

@@ -248,5 +248,5 @@ def test_the_demo_report_never_prints_the_warehouse_password() -> None:
     from bizops.demo import DemoReport
 
     report = DemoReport([], (0, 0, 0), f"postgresql://u:{SECRET}@db.example.com/wh", Path("."))
-    assert "explore it:  psql 'postgresql://u:***@db.example.com/wh'" in report.render()
+    assert "explore it:  psql 'postgresql://u:***@db.example.com/wh' -c " in report.render()
     assert SECRET not in report.render()
