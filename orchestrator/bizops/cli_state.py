@@ -67,10 +67,18 @@ def state_set(project_dir: Path, pipeline: str, stream: str, value_json: str) ->
     from bizops.state import with_stream
     from bizops_core.errors import ConfigurationError
 
+    from bizops_core.singer_state import bookmark_problem
+
     try:
         value = json.loads(value_json)
     except ValueError as exc:
         raise ConfigurationError(f"--value is not JSON: {exc}") from None
+    problem = bookmark_problem(value)
+    if problem is not None:
+        raise ConfigurationError(
+            f"--value: {problem}; give the stream's whole bookmark, e.g. "
+            '\'{"replication_key": "updated", "replication_key_value": "2024-01-01T00:00:00Z"}\''
+        )
     _, store = _store(project_dir, pipeline)
     with store:
         store.lock(pipeline)  # never under a running pipeline's feet

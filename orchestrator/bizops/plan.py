@@ -11,7 +11,9 @@ from bizops import plugins
 from bizops import state as state_ops
 from bizops.project import Pipeline, Project
 from bizops.store import TARGET_STATE_TABLE
+from bizops_core.errors import ConfigurationError
 from bizops_core.redact import MASK
+from bizops_core.singer_state import state_problem
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,13 @@ def make_plan(
 ) -> RunPlan:
     """Decide the commands, configs, input state and catalog of one run (``target``: its part
     decided already, see :func:`plan_target`)."""
+    problem = state_problem(stored)
+    if stored is not None and problem is not None:
+        raise ConfigurationError(
+            f"the stored state of pipeline {pipeline.name!r} is unusable ({problem}); "
+            f"see it with `bizops state show {pipeline.name}`, then `bizops state clear` or "
+            "`bizops state set` it"
+        )
     target = target or plan_target(project, pipeline, database_url)
     tap_exe = plugins.executable(project, pipeline.tap)
     secrets = plugins.secret_keys(plugins.about(project, pipeline.tap)) | target.secret_keys

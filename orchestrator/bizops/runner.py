@@ -19,7 +19,8 @@ from bizops.progress import NullProgress, Progress
 from bizops.project import Pipeline, Project
 from bizops.store import Store
 from bizops.warehouse import resolve_database_url
-from bizops_core.errors import BizOpsError, Interrupted, TapFailed, TargetFailed
+from bizops_core.errors import BizOpsError, DataError, Interrupted, TapFailed, TargetFailed
+from bizops_core.singer_state import state_problem
 
 LOGGER = logging.getLogger("bizops.runner")
 MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target committed itself
@@ -237,10 +238,16 @@ class Runner:
             if not line:
                 continue
             try:
-                pending.append(json.loads(line))
+                value = json.loads(line)
             except ValueError:
                 write(f"bizops | target printed a non-JSON line on stdout: {line[:200]}")
                 continue
+            problem = state_problem(value)
+            if problem is not None:  # the states before it are kept; this one replaces nothing
+                if pending:
+                    self._store_states(plan, store, pending, outcome)
+                raise DataError(f"the target confirmed a state bizops refuses to store: {problem}")
+            pending.append(value)
             if time.monotonic() - stored_at >= every:
                 self._store_states(plan, store, pending, outcome)
                 stored_at = time.monotonic()

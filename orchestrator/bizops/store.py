@@ -17,7 +17,8 @@ import psycopg2.extensions
 from psycopg2.extras import Json
 
 from bizops import state as state_ops
-from bizops_core.errors import ConfigurationError, PipelineLocked
+from bizops_core.errors import ConfigurationError, DataError, PipelineLocked
+from bizops_core.singer_state import state_problem
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS bizops;
@@ -194,6 +195,9 @@ class Store:
             self._write_state(cur, pipeline, state, source)
 
     def _write_state(self, cur: Any, pipeline: str, state: Any, source: str) -> None:
+        problem = state_problem(state)
+        if problem is not None:  # the last line of defence: a good stored state stays
+            raise DataError(f"refused to store the state of {pipeline!r}: {problem}")
         cur.execute(
             "INSERT INTO bizops.pipeline_state (pipeline, state, updated_at) "
             "VALUES (%s, %s, clock_timestamp()) ON CONFLICT (pipeline) DO UPDATE SET "

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from bizops_core.errors import DataError, Interrupted
+from bizops_core.singer_state import state_problem
 from target_postgres import fastpath
 from target_postgres.batch import Batch, StreamPlan
 from target_postgres.config import TargetConfig
@@ -129,7 +130,11 @@ class Runner:
     def handle(self, message: Message) -> None:
         """Route a message other than RECORD by its type."""
         if message.type == "STATE":
-            self._pending.append((message.line, message.body.get("value")))
+            value = message.body.get("value")
+            problem = state_problem(value)
+            if problem is not None:  # never committed, never echoed: it would replace bookmarks
+                raise DataError(f"line {message.line}: STATE refused: {problem}")
+            self._pending.append((message.line, value))
             if self.writer.waiting == 0 or self._flush_due:  # else it leaves with a later commit
                 self._flush_due = False
                 self.submit(list(self.batches))

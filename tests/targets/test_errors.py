@@ -104,3 +104,30 @@ def test_password_is_never_logged(make_config, warehouse_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "s3cret-pw" not in result.stderr
     assert "postgres:***@" in result.stderr
+
+
+BAD_STATES = [
+    ('"not an object"', 'a state must be a JSON object, not "not an object"'),
+    ("[1, 2]", "a state must be a JSON object, not [1, 2]"),
+    ("null", "a state must be a JSON object, not null"),
+    ('{"bookmarks": [1]}', "a state's 'bookmarks' must be a JSON object, not [1]"),
+    (
+        '{"bookmarks": {"users": "2024-01-01"}}',
+        "stream 'users': a stream's bookmark must be a JSON object, not \"2024-01-01\"",
+    ),
+]
+
+
+@pytest.mark.parametrize(("value", "problem"), BAD_STATES, ids=[v for v, _ in BAD_STATES])
+def test_a_state_that_is_not_an_object_is_refused_and_never_echoed(
+    run_target: RunTarget, db, db_schema: str, tmp_path: Path, value: str, problem: str
+) -> None:
+    lines = (DATA / "error_missing_key.singer").read_text().splitlines()[:5]
+    singer = tmp_path / "bad_state.singer"
+    singer.write_text("\n".join([*lines, f'{{"type": "STATE", "value": {value}}}']) + "\n")
+    result = run_target(singer, state_table="bizops_state", state_id="p")
+    assert result.returncode == 65
+    assert f"line 6: STATE refused: {problem}" in result.stderr
+    assert state_lines(result.stdout) == [{"users": 2}]
+    assert select(db, f'SELECT state FROM "{db_schema}".bizops_state') == [({"users": 2},)]
+    assert select(db, f'SELECT id FROM "{db_schema}".users ORDER BY id') == [(1,), (2,)]

@@ -1,0 +1,87 @@
+"""State belongs to one project, is exact after failures and kills, and is never destroyed by a
+value that is not a state (issue 10, items 2, 4, 5 and 6)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.orchestrator.conftest import SlowProject
+
+ECHO_TARGET = Path(__file__).with_name("echo_target.py")
+GOOD = {"alpha": {"replication_key_value": 59}}
+
+
+def with_tap_settings(project: SlowProject, settings: str) -> None:
+    path = project.root / "bizops.yml"
+    path.write_text(
+        path.read_text().replace("state_every: 10", f"state_every: 10\n      {settings}")
+    )
+
+
+def use_echo_target(project: SlowProject) -> None:
+    """Point the pipeline at a foreign target that echoes every state it reads."""
+    command = project.root / "echo-target"
+    command.write_text(f'#!/bin/sh\nexec {sys.executable} {ECHO_TARGET} "$@"\n')
+    command.chmod(0o755)
+    path = project.root / "bizops.yml"
+    text = path.read_text().replace(
+        "targets:\n", f"targets:\n  echo-target:\n    command: {command}\n", 1
+    )
+    path.write_text(text.replace("target: target-postgres", "target: echo-target"))
+
+
+@pytest.mark.parametrize("value", ['"not an object"', "[1, 2]", "null"])
+def test_target_refuses_a_non_object_state_and_the_stored_state_is_kept(
+    slow_project: SlowProject, value: str
+) -> None:
+    with_tap_settings(slow_project, f"bad_state: {value}")
+    result = slow_project.bizops("run", slow_project.name)
+    assert result.returncode == 4, result.stderr
+    assert "STATE refused: a state must be a JSON object" in result.stderr
+    assert slow_project.runs()[0].status == "failed"
+    assert slow_project.state() == {"bookmarks": GOOD}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('"not an object"', 'a state must be a JSON object, not "not an object"'),
+        ("[1, 2]", "a state must be a JSON object, not [1, 2]"),
+        ("null", "a state must be a JSON object, not null"),
+        ("{bookmarks: {alpha: 7}}", "stream 'alpha': a stream's bookmark must be a JSON object"),
+    ],
+)
+def test_a_foreign_target_echoing_a_bad_state_fails_the_run_and_keeps_the_stored_one(
+    slow_project: SlowProject, value: str, problem: str
+) -> None:
+    use_echo_target(slow_project)
+    with_tap_settings(slow_project, f"bad_state: {value}")
+    result = slow_project.bizops("run", slow_project.name)
+    assert result.returncode == 65, result.stderr
+    message = f"the target confirmed a state bizops refuses to store: {problem}"
+    assert message in result.stderr
+    record = slow_project.runs()[0]
+    assert record.status == "failed"
+    assert message in record.error
+    assert slow_project.state() == {"bookmarks": GOOD}
+
+
+def test_state_set_refuses_a_bookmark_that_is_not_an_object(slow_project: SlowProject) -> None:
+    assert slow_project.bizops("run", slow_project.name).returncode == 0
+    before = slow_project.state()
+    value = json.dumps("2024-01-01T00:00:00Z")
+    result = slow_project.bizops(
+        "state", "set", slow_project.name, "--stream", "alpha", "--value", value
+    )
+    assert result.returncode == 2
+    assert (
+        '--value: a stream\'s bookmark must be a JSON object, not "2024-01-01T00:00:00Z"'
+        in result.stderr
+    )
+    assert slow_project.state() == before
+    again = slow_project.bizops("run", slow_project.name)
+    assert again.returncode == 0, again.stderr
