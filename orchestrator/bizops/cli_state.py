@@ -66,7 +66,6 @@ def state_set(project_dir: Path, pipeline: str, stream: str, value_json: str) ->
     """Set one stream's bookmark (a backfill); the other streams' bookmarks are untouched."""
     from bizops.state import with_stream
     from bizops_core.errors import ConfigurationError
-
     from bizops_core.singer_state import bookmark_problem
 
     try:
