@@ -81,6 +81,7 @@ def state_set(project_dir: Path, pipeline: str, stream: str, value_json: str) ->
     _, store = _store(project_dir, pipeline)
     with store:
         store.lock(pipeline)  # never under a running pipeline's feet
+        store.adopt_target_state(pipeline)  # what a killed run committed, before changing it
         store.set_state(pipeline, with_stream(store.get_state(pipeline), stream, value), "set")
     click.echo(f"{pipeline}: bookmark of {stream} set")
 
@@ -95,6 +96,7 @@ def state_clear(project_dir: Path, pipeline: str, streams: tuple[str, ...]) -> N
     _, store = _store(project_dir, pipeline)
     with store:
         store.lock(pipeline)
+        store.adopt_target_state(pipeline)
         store.clear_state(pipeline, streams)
     click.echo(f"{pipeline}: cleared {', '.join(streams) or 'all streams'}")
 

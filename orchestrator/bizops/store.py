@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import zlib
@@ -20,6 +21,7 @@ from bizops import state as state_ops
 from bizops_core.errors import ConfigurationError, DataError, PipelineLocked
 from bizops_core.singer_state import state_problem
 
+LOGGER = logging.getLogger("bizops.store")
 DDL = """
 CREATE SCHEMA IF NOT EXISTS bizops;
 CREATE TABLE IF NOT EXISTS bizops.pipeline_state (
@@ -189,10 +191,13 @@ class Store:
             cur.execute("SELECT pipeline, state, updated_at FROM bizops.pipeline_state ORDER BY 1")
             return list(cur.fetchall())
 
-    def set_state(self, pipeline: str, state: Any, source: str = "target") -> None:
-        """Replace the stored state in one transaction, keeping a version in state_history."""
+    def set_state(self, pipeline: str, state: Any, source: str = "set") -> None:
+        """Replace the stored state by hand (``set``, ``clear``) in one transaction, keeping a
+        version in state_history. The target's committed copy is dropped with it: it is older
+        than this state and must never be adopted over it."""
         with self._transaction() as cur:
             self._write_state(cur, pipeline, state, source)
+            cur.execute("DELETE FROM bizops.target_state WHERE state_id = %s", (pipeline,))
 
     def _write_state(self, cur: Any, pipeline: str, state: Any, source: str) -> None:
         problem = state_problem(state)
@@ -251,18 +256,40 @@ class Store:
 
     def adopt_target_state(self, pipeline: str) -> bool:
         """If the target committed a state (with its data) that bizops never stored, because
-        bizops died before reading it, merge it in now. Returns whether it did."""
-        with self.conn.cursor() as cur:
+        bizops died before reading it, merge it in now. Returns whether it did.
+
+        The target's row is always the newest state it committed: bizops stores only states the
+        target printed after committing them, and every hand-made change (``set``, ``clear``)
+        deletes the row. So merging it in is right whenever it changes the stored state, and a
+        no-op otherwise; no clock decides (the target's ``now()`` is its transaction's start,
+        which can precede a later-committed copy of bizops').
+        """
+        with self._transaction() as cur:
             cur.execute(
-                "SELECT t.state FROM bizops.target_state t LEFT JOIN bizops.pipeline_state p "
-                "ON p.pipeline = t.state_id WHERE t.state_id = %s "
-                "AND (p.updated_at IS NULL OR t.updated_at > p.updated_at)",
-                (pipeline,),
+                "SELECT state FROM bizops.target_state WHERE state_id = %s FOR UPDATE", (pipeline,)
             )
             row = cur.fetchone()
-        if row is None:
-            return False
-        self.merge_state(pipeline, row[0], source="target_state")
+            if row is None:
+                return False
+            problem = state_problem(row[0])
+            if problem is not None:
+                LOGGER.warning(
+                    "pipeline %s: the target's committed state is ignored: %s", pipeline, problem
+                )
+                return False
+            cur.execute(
+                "SELECT state FROM bizops.pipeline_state WHERE pipeline = %s FOR UPDATE",
+                (pipeline,),
+            )
+            found = cur.fetchone()
+            stored = found[0] if found else None
+            merged = state_ops.merge(stored, row[0])
+            if merged == stored:
+                return False
+            self._write_state(cur, pipeline, merged, "target_state")
+        LOGGER.info(
+            "pipeline %s: adopted the state the target committed with its last rows", pipeline
+        )
         return True
 
     # ---- runs --------------------------------------------------------------------------------

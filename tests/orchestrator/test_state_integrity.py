@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 
+from bizops.store import Store
 from tests.orchestrator.conftest import SlowProject
 
 ECHO_TARGET = Path(__file__).with_name("echo_target.py")
@@ -85,3 +88,47 @@ def test_state_set_refuses_a_bookmark_that_is_not_an_object(slow_project: SlowPr
     assert slow_project.state() == before
     again = slow_project.bizops("run", slow_project.name)
     assert again.returncode == 0, again.stderr
+
+
+def test_a_state_committed_after_bizops_copy_but_begun_before_it_is_adopted(
+    warehouse_url: str, db_schema: str
+) -> None:
+    # The race of a SIGKILL: the target's transaction starts (its now()), bizops stores its copy
+    # of the previous state, then the target commits the newer state and bizops dies unaware.
+    from target_postgres import meta
+
+    pipeline = f"race-{db_schema}"
+    older = {"bookmarks": {"alpha": {"replication_key_value": 9}}}
+    newer = {"bookmarks": {"alpha": {"replication_key_value": 19}}}
+    with Store(warehouse_url) as store:
+        target = psycopg2.connect(warehouse_url)
+        try:
+            with target.cursor() as cur:
+                cur.execute("SELECT now()")  # the target's transaction has begun
+                time.sleep(0.05)
+                store.merge_state(pipeline, older)
+                meta.write_state(cur, "bizops", "target_state", pipeline, newer)
+            target.commit()
+        finally:
+            target.close()
+        assert store.adopt_target_state(pipeline) is True
+        assert store.get_state(pipeline) == newer
+        assert store.adopt_target_state(pipeline) is False  # once only: nothing new
+
+
+def test_state_set_is_never_undone_by_an_older_target_state(
+    warehouse_url: str, db_schema: str
+) -> None:
+    from target_postgres import meta
+
+    pipeline = f"set-{db_schema}"
+    committed = {"bookmarks": {"alpha": {"replication_key_value": 59}}}
+    with Store(warehouse_url) as store:
+        target = psycopg2.connect(warehouse_url)
+        with target, target.cursor() as cur:
+            meta.write_state(cur, "bizops", "target_state", pipeline, committed)
+        target.close()
+        store.adopt_target_state(pipeline)
+        store.set_state(pipeline, {"bookmarks": {"alpha": {"replication_key_value": 49}}})
+        assert store.adopt_target_state(pipeline) is False
+        assert store.get_state(pipeline) == {"bookmarks": {"alpha": {"replication_key_value": 49}}}
