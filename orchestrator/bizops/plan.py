@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
+from secrets import token_hex
 from typing import Any
 
 from bizops import catalog as catalogs
@@ -97,6 +99,7 @@ class TargetPlan:
     config: dict[str, Any]
     state_table: bool
     secret_keys: frozenset[str]
+    end_line: bytes | None = None  # written after the tap's output when it exited 0
 
 
 def plan_target(project: Project, pipeline: Pipeline, database_url: str) -> TargetPlan:
@@ -107,7 +110,14 @@ def plan_target(project: Project, pipeline: Pipeline, database_url: str) -> Targ
     _redact_values(project, pipeline.target.config, secrets)
     state_table = plugins.supports_state_table(pipeline.target, about)
     config = target_config(pipeline, database_url, state_table)
-    return TargetPlan(exe, config, state_table, secrets)
+    end_line = None
+    if state_table and plugins.supports_end_line(about):
+        # The target commits the records after the last STATE only when the input ends with
+        # this line, which bizops writes once the tap exited 0 (a new token per run).
+        token = token_hex(16)
+        config["input_end_token"] = token
+        end_line = b"\n" + json.dumps({"type": "END_OF_INPUT", "token": token}).encode() + b"\n"
+    return TargetPlan(exe, config, state_table, secrets, end_line)
 
 
 def _redact_values(project: Project, config: Mapping[str, Any], secrets: Set[str]) -> None:

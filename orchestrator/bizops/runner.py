@@ -23,6 +23,7 @@ from bizops_core.errors import BizOpsError, DataError, Interrupted, TapFailed, T
 from bizops_core.singer_state import state_problem
 
 LOGGER = logging.getLogger("bizops.runner")
+CUT_SHORT = Interrupted.exit_code  # the target's code for an input that ended early
 MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target committed itself
 
 
@@ -117,7 +118,7 @@ class Runner:
                 # The target starts first: its start-up overlaps the state lookup and the tap's.
                 target_json = _write_json(Path(tmp), "target.json", target.config)
                 target_cmd = [target.exe, "--config", str(target_json)]
-                children = self._children = process.start_target(target_cmd, pump)
+                children = self._children = process.start_target(target_cmd, pump, target.end_line)
                 relay.attach(children)
                 try:
                     plan, run_id = self._plan_run(pipeline, target, store, options, log_path)
@@ -137,7 +138,7 @@ class Runner:
                     relay.attach(children)  # acts on a signal that came while the tap started
                 children.close_feed()  # without a tap, the target reads the end of its input
                 outcome = self._collect(plan, store, children, relay, write)
-                outcome.error = outcome.error or failed_start
+                outcome.error = failed_start or outcome.error
         read = dict(children.tap_pump.record_counts) if children.tap_pump else {}
         loaded = dict(children.target_pump.record_counts) or read
         rejected = dict(children.target_pump.rejected)
@@ -213,9 +214,9 @@ class Runner:
         if relay.signalled:
             how = "killed after a second signal" if relay.forced else "state kept"
             outcome.error = Interrupted(f"interrupted by signal {relay.signalled}; {how}")
-        elif target_rc != 0:
+        elif target_rc not in (0, CUT_SHORT) or (target_rc == CUT_SHORT and tap_rc == 0):
             outcome.error = TargetFailed(_failure("target", target_rc, target_tail))
-        elif tap_rc != 0:
+        elif tap_rc != 0:  # (the target then saw its input cut short: exit 6, nothing lost)
             outcome.error = TapFailed(_failure("tap", tap_rc, tap_tail))
         return outcome
 

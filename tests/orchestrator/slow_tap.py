@@ -4,7 +4,8 @@ Config: ``data_file`` ({stream: [{"id", "updated", "value"}]}), ``delay`` (secon
 ``state_every`` (records between STATE messages), ``api_key`` (printed to stderr on purpose, to
 test redaction), ``auth`` (marked secret in --about, printed too), ``fail_after`` (exit 1 after
 that many records), ``ignore_sigterm``, ``bad_state`` (a STATE value sent after the first
-stream), ``keyless`` (streams sent without key properties).
+stream), ``keyless`` (streams sent without key properties), ``broken_after`` (a broken line
+after that many records, then exit 0).
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def sync(config: dict[str, Any], data: dict[str, Any], state: dict[str, Any], ch
             time.sleep(delay)
             emit({"type": "RECORD", "stream": name, "record": {k: row[k] for k in fields}})
             count, sent = count + 1, sent + 1
+            if sent == config.get("broken_after"):
+                sys.stdout.write('{"type": "RECORD", "stream": "al\n')
+                return 0
             if sent == config.get("fail_after"):
                 sys.stderr.write("slow-tap: ERROR the source refused the request (HTTP 500)\n")
                 return 1

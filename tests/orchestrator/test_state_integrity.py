@@ -4,6 +4,7 @@ value that is not a state (issue 10, items 2, 4, 5 and 6)."""
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from bizops.store import Store
 from tests.orchestrator.conftest import SlowProject
+from tests.orchestrator.test_guarantees import wait_for_children
 
 ECHO_TARGET = Path(__file__).with_name("echo_target.py")
 GOOD = {"alpha": {"replication_key_value": 59}}
@@ -132,3 +134,36 @@ def test_state_set_is_never_undone_by_an_older_target_state(
         store.set_state(pipeline, {"bookmarks": {"alpha": {"replication_key_value": 49}}})
         assert store.adopt_target_state(pipeline) is False
         assert store.get_state(pipeline) == {"bookmarks": {"alpha": {"replication_key_value": 49}}}
+
+
+@pytest.mark.parametrize(
+    ("failure", "code"), [("broken_after: 25", 4), ("fail_after: 25", 3), ("sigterm", 6)]
+)
+def test_a_failed_run_commits_no_keyless_record_past_its_last_state(
+    slow_project: SlowProject, failure: str, code: int
+) -> None:
+    # records 0-19 are covered by the state after record 19; 20-24 follow it, then the run fails
+    if failure == "sigterm":
+        slow_project.configure(delay=0.01)
+    slow_project.tap_settings("keyless: [alpha]")
+    if failure == "sigterm":
+        run = slow_project.popen("run", slow_project.name)
+        wait_for_children(run.pid)
+        time.sleep(0.5)
+        run.send_signal(signal.SIGTERM)
+        run.communicate(timeout=60)
+        assert run.returncode == code
+    else:
+        slow_project.tap_settings(failure)
+        result = slow_project.bizops("run", slow_project.name)
+        assert result.returncode == code, result.stderr
+    mark = slow_project.state()["bookmarks"]["alpha"]["replication_key_value"]
+    rows = [row[0] for row in slow_project.versions("alpha")]
+    assert rows == list(range(mark + 1))  # exactly what the stored state covers
+    if failure != "sigterm":
+        assert mark == 19
+    slow_project.configure()
+    slow_project.tap_settings("keyless: [alpha]")
+    rerun = slow_project.bizops("run", slow_project.name)
+    assert rerun.returncode == 0, rerun.stderr
+    assert [row[0] for row in slow_project.versions("alpha")] == list(range(60))
