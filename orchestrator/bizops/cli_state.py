@@ -101,6 +101,22 @@ def state_clear(project_dir: Path, pipeline: str, streams: tuple[str, ...]) -> N
     click.echo(f"{pipeline}: cleared {', '.join(streams) or 'all streams'}")
 
 
+@state.command("claim")
+@PROJECT_DIR
+@click.argument("pipeline")
+@handle_errors
+def state_claim(project_dir: Path, pipeline: str) -> None:
+    """Take over PIPELINE's state and run history stored before bizops.yml had a project_id."""
+    _, store = _store(project_dir, pipeline)
+    with store:
+        store.lock(pipeline)
+        moved = store.claim(pipeline)
+    if not moved:
+        click.echo(f"{pipeline}: no state stored without a project; nothing to claim")
+    else:
+        click.echo(f"{pipeline}: state and run history now belong to this project")
+
+
 def _counts(values: Any) -> str:
     return ", ".join(f"{s}={n}" for s, n in sorted((values or {}).items())) or "-"
 

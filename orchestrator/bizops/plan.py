@@ -12,7 +12,7 @@ from bizops import catalog as catalogs
 from bizops import plugins
 from bizops import state as state_ops
 from bizops.project import Pipeline, Project
-from bizops.store import TARGET_STATE_TABLE
+from bizops.store import TARGET_STATE_TABLE, state_key
 from bizops_core.errors import ConfigurationError
 from bizops_core.redact import MASK
 from bizops_core.singer_state import state_problem
@@ -43,6 +43,7 @@ class RunPlan:
     refreshed: tuple[str, ...]
     state_table: bool
     secret_keys: set[str] = field(default_factory=set)
+    bookmarks_for: dict[str, Any] = field(default_factory=dict)
 
     def redacted(self, redact: Any) -> dict[str, Any]:
         """The plan as a JSON-able dict with secrets masked (for ``--dry-run``)."""
@@ -77,7 +78,16 @@ def mask(config: Mapping[str, Any], secret_keys: set[str], redact: Any) -> dict[
     return out
 
 
-def target_config(pipeline: Pipeline, database_url: str, state_table: bool) -> dict[str, Any]:
+def bookmarks_for(pipeline: Pipeline, target: TargetPlan) -> dict[str, Any]:
+    """What a pipeline's bookmarks are for: the tap, the target and the target's schema. When
+    that changes, the stored bookmarks describe data that is not where this run loads."""
+    schema = target.config.get("default_target_schema", target.config.get("schema"))
+    return {"tap": pipeline.tap.name, "target": pipeline.target.name, "target_schema": schema}
+
+
+def target_config(
+    pipeline: Pipeline, database_url: str, state_table: bool, project_id: str | None = None
+) -> dict[str, Any]:
     """The target's config; our own target gets the warehouse URL unless one is configured, and
     commits state with its data when it supports ``state_table``."""
     config = dict(pipeline.target.config)
@@ -87,7 +97,7 @@ def target_config(pipeline: Pipeline, database_url: str, state_table: bool) -> d
         config["database_url"] = database_url
     if state_table:
         config.setdefault("state_table", TARGET_STATE_TABLE)
-        config.setdefault("state_id", pipeline.name)
+        config.setdefault("state_id", state_key(pipeline.name, project_id or ""))
     return config
 
 
@@ -109,7 +119,7 @@ def plan_target(project: Project, pipeline: Pipeline, database_url: str) -> Targ
     secrets = frozenset(plugins.secret_keys(about))
     _redact_values(project, pipeline.target.config, secrets)
     state_table = plugins.supports_state_table(pipeline.target, about)
-    config = target_config(pipeline, database_url, state_table)
+    config = target_config(pipeline, database_url, state_table, project.project_id)
     end_line = None
     if state_table and plugins.supports_end_line(about):
         # The target commits the records after the last STATE only when the input ends with
@@ -171,4 +181,5 @@ def make_plan(
         refreshed=refreshed,
         state_table=target.state_table,
         secret_keys=set(secrets),
+        bookmarks_for=bookmarks_for(pipeline, target),
     )

@@ -8,13 +8,14 @@ import os
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bizops import process
-from bizops.plan import RunOptions, RunPlan, TargetPlan, make_plan, plan_target
+from bizops.plan import RunOptions, RunPlan, TargetPlan, bookmarks_for, make_plan, plan_target
 from bizops.progress import NullProgress, Progress
 from bizops.project import Pipeline, Project
 from bizops.store import Store
@@ -68,10 +69,18 @@ class Runner:
         self.progress = progress or NullProgress()
         self.database_url = resolve_database_url(project.root, project.database_url)
         self.redact.add(_password(self.database_url))
+        if project.project_id is None:
+            LOGGER.warning(
+                "bizops.yml has no project_id: this project's state, run history and locks are "
+                "shared with every other project without one on the same warehouse. Add a line "
+                "`project_id: %s` (any id unique to this project; `bizops init` writes one), "
+                "then `bizops state claim PIPELINE` keeps the state stored so far",
+                uuid.uuid4().hex,
+            )
 
     def store(self) -> Store:
         """A new connection to the orchestrator tables."""
-        return Store(self.database_url, redact=self.redact)
+        return Store(self.database_url, redact=self.redact, project=self.project.project_id or "")
 
     def plan(self, name: str, options: RunOptions | None = None) -> RunPlan:
         """What ``run`` would do, without taking the lock or starting anything."""
@@ -171,8 +180,26 @@ class Runner:
     ) -> tuple[RunPlan, int]:
         """The run's plan from the stored state (a state the target committed but bizops never
         stored is adopted first), and its history row."""
-        store.adopt_target_state(pipeline.name)
+        marks_for = bookmarks_for(pipeline, target)
+        moved = store.forget_if_moved(pipeline.name, marks_for)
+        if moved is not None:
+            LOGGER.warning(
+                "pipeline %s: the stored bookmarks are for %s, this run loads %s: it starts with "
+                "no bookmark (the old state stays in bizops.state_history)",
+                pipeline.name,
+                _describe(moved),
+                _describe(marks_for),
+            )
+        store.adopt_target_state(pipeline.name, marks_for)
         stored = store.get_state(pipeline.name)
+        if stored is None and store.has_unclaimed_state(pipeline.name):
+            LOGGER.warning(
+                "pipeline %s: a state stored before project ids (by a project without a "
+                "project_id) has this pipeline's name; this project does not use it. If it is "
+                "this project's, `bizops state claim %s` takes it over",
+                pipeline.name,
+                pipeline.name,
+            )
         plan = make_plan(self.project, pipeline, stored, self.database_url, options, target)
         return plan, store.start_run(pipeline.name, str(log_path), options.trigger)
 
@@ -262,12 +289,20 @@ class Runner:
         import psycopg2
 
         try:
-            outcome.last = store.merge_states(plan.pipeline.name, pending)
+            outcome.last = store.merge_states(
+                plan.pipeline.name, pending, bookmarks_for=plan.bookmarks_for
+            )
         except psycopg2.Error as exc:
             raise TargetFailed(f"could not store the state the target confirmed: {exc}") from exc
         outcome.stored += len(pending)
         pending.clear()
         self.progress.state_stored(outcome.stored)
+
+
+def _describe(marks_for: Any) -> str:
+    if not isinstance(marks_for, dict):
+        return repr(marks_for)
+    return ", ".join(f"{key} {value!r}" for key, value in sorted(marks_for.items()))
 
 
 def _failure(side: str, code: int, tail: list[str]) -> str:

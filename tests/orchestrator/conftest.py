@@ -25,6 +25,7 @@ AUTH = "literal-auth-marked-secret-by-tap"
 STREAMS = ("alpha", "beta", "gamma")
 PROJECT = """\
 version: 1
+project_id: {name}
 taps:
   slow-tap:
     command: {command}
@@ -166,11 +167,11 @@ class SlowProject:
         )
 
     def state(self) -> Any:
-        with Store(self.warehouse_url) as store:
+        with Store(self.warehouse_url, project=self.name) as store:
             return store.get_state(self.name)
 
     def runs(self) -> list[Any]:
-        with Store(self.warehouse_url) as store:
+        with Store(self.warehouse_url, project=self.name) as store:
             return store.runs(self.name)
 
 
