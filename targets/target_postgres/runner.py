@@ -95,6 +95,7 @@ class Runner:
         self._end_token = config.input_end_token
         self._ended = False
         self._carried: list[Batch] = []  # old-plan records of a stream whose SCHEMA changed
+        self._activations: list[tuple[StreamPlan, int]] = []  # waiting for the next STATE
 
     def run(self, lines: Iterable[bytes]) -> RunResult:
         """Process every message, then commit everything and write the last state."""
@@ -141,7 +142,8 @@ class Runner:
         twice)."""
         if self._commit_at_states and not complete:
             tails = self._detach_tails()
-            self._carried.clear()
+            self._carried.clear()  # (a STATE after them would have committed them)
+            self._activations.clear()
             dropped = sum(len(tail) + len(tail.rejects) for tail in tails.values())
             if dropped:
                 LOGGER.warning(
@@ -252,11 +254,14 @@ class Runner:
         if self._schemas.get(stream) == (properties, key_properties):
             return  # a repeated SCHEMA changes nothing
         tails = self._detach_tails() if self._commit_at_states else {}
+        waiting, self._activations = self._activations, []
         self.submit(list(self.batches))  # (with a state table: up to the newest state only)
         self.writer.drain()  # the writer is idle: its connection is ours until the next submit
+        self._activations = waiting
         for name, tail in tails.items():  # records no state covers yet wait for one
             if name == stream and tail:
                 self._carried.append(tail)  # written with its own (older) plan
+                self._flush_due = True  # the next STATE commits it at once
             elif name != stream:
                 self.batches[name] = tail
         plan = self.planner.plan(message.line, stream, properties, key_properties)
@@ -275,6 +280,10 @@ class Runner:
             raise DataError(f"line {message.line}: ACTIVATE_VERSION for unknown stream {stream!r}")
         if type(version) is not int:
             raise DataError(f"line {message.line}: ACTIVATE_VERSION needs an integer 'version'")
+        if self._commit_at_states:  # retired with the next STATE's commit, never before it
+            self._activations.append((batch.plan, version))
+            self._flush_due = True  # that STATE commits at once
+            return
         self.submit(list(self.batches), [(batch.plan, version)])
 
     def submit(
@@ -284,6 +293,8 @@ class Runner:
         batches = [self.batches[stream] for stream in streams if self.batches[stream]]
         if self._carried:
             batches, self._carried = [*self._carried, *batches], []
+        if self._activations:
+            activations, self._activations = [*self._activations, *(activations or [])], []
         for batch in batches:
             if batch.plan is not self.batches[batch.plan.stream].plan:
                 continue  # a carried batch: its stream already has a new one

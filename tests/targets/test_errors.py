@@ -131,3 +131,34 @@ def test_a_state_that_is_not_an_object_is_refused_and_never_echoed(
     assert state_lines(result.stdout) == [{"users": 2}]
     assert select(db, f'SELECT state FROM "{db_schema}".bizops_state') == [({"users": 2},)]
     assert select(db, f'SELECT id FROM "{db_schema}".users ORDER BY id') == [(1,), (2,)]
+
+
+USERS = '{"type": "SCHEMA", "stream": "users", "key_properties": %s, "schema": {"type": "object", "properties": {"id": {"type": "integer"}%s}}}'  # noqa: E501
+WIDER = ', "extra": {"type": "string"}'
+
+
+@pytest.mark.parametrize("keys", ["[]", '["id"]'], ids=["keyless", "keyed"])
+@pytest.mark.parametrize("complete", [True, False], ids=["complete", "broken"])
+def test_with_a_state_table_a_schema_change_commits_no_record_past_the_last_state(
+    run_target: RunTarget, db, db_schema: str, tmp_path: Path, keys: str, complete: bool
+) -> None:
+    lines = [
+        USERS % (keys, ""),
+        '{"type": "RECORD", "stream": "users", "record": {"id": 1}}',
+        '{"type": "STATE", "value": {"n": 1}}',
+        '{"type": "RECORD", "stream": "users", "record": {"id": 2}}',
+        USERS % (keys, WIDER),  # the stream's table changes after a record no state covers
+        '{"type": "RECORD", "stream": "users", "record": {"id": 3, "extra": "x"}}',
+        '{"type": "STATE", "value": {"n": 3}}' if complete else '{"type": "REC',
+    ]
+    source = tmp_path / "schema_change.singer"
+    source.write_text("\n".join(lines) + "\n")
+    result = run_target(source, state_table="bizops_state", state_id="p")
+    assert result.returncode == (0 if complete else 65), result.stderr
+    rows = select(db, f'SELECT id, extra FROM "{db_schema}".users ORDER BY id')
+    if complete:
+        assert rows == [(1, None), (2, None), (3, "x")]
+        assert state_lines(result.stdout) == [{"n": 1}, {"n": 3}]
+    else:
+        assert rows == [(1, None)]
+        assert state_lines(result.stdout) == [{"n": 1}]
