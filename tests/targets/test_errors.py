@@ -162,3 +162,43 @@ def test_with_a_state_table_a_schema_change_commits_no_record_past_the_last_stat
     else:
         assert rows == [(1, None)]
         assert state_lines(result.stdout) == [{"n": 1}]
+
+
+@pytest.mark.parametrize(
+    ("ending", "code", "message"),
+    [
+        ('{"type": "END_OF_INPUT", "token": "tok"}', 0, None),
+        ("", 6, "the input ended without bizops' END_OF_INPUT line"),
+        ('{"type": "END_OF_INPUT", "token": "forged"}', 65, "line 6: END_OF_INPUT with a wrong"),
+        (
+            '{"type": "END_OF_INPUT", "token": "tok"}\n{"type": "STATE", "value": {}}',
+            65,
+            "line 7: input continues after END_OF_INPUT",
+        ),
+    ],
+    ids=["ended", "cut-short", "wrong-token", "more-after-end"],
+)
+def test_with_an_end_token_only_a_complete_input_commits_past_the_last_state(
+    run_target: RunTarget,
+    db,
+    db_schema: str,
+    tmp_path: Path,
+    ending: str,
+    code: int,
+    message: str | None,
+) -> None:
+    lines = (DATA / "error_missing_key.singer").read_text().splitlines()[:5]
+    source = tmp_path / "ending.singer"
+    source.write_text("\n".join([*lines, ending]) + "\n")
+    result = run_target(source, state_table="bizops_state", state_id="p", input_end_token="tok")
+    assert result.returncode == code, result.stderr
+    if message is not None:
+        assert message in result.stderr
+    committed = [(1,), (2,), (3,)] if code == 0 else [(1,), (2,)]
+    assert select(db, f'SELECT id FROM "{db_schema}".users ORDER BY id') == committed
+
+
+def test_an_end_token_needs_a_state_table(run_target: RunTarget) -> None:
+    result = run_target(DATA / "error_missing_key.singer", input_end_token="tok")
+    assert result.returncode == 2
+    assert "input_end_token: needs state_table" in result.stderr
