@@ -85,9 +85,11 @@ class Runner:
     def plan(self, name: str, options: RunOptions | None = None) -> RunPlan:
         """What ``run`` would do, without taking the lock or starting anything."""
         pipeline = self.project.pipeline(name)
+        target = plan_target(self.project, pipeline, self.database_url)
         with self.store() as store:
-            stored = store.get_state(name)
-        return make_plan(self.project, pipeline, stored, self.database_url, options or RunOptions())
+            stored = store.preview_state(name, bookmarks_for(pipeline, target))
+        options = options or RunOptions()
+        return make_plan(self.project, pipeline, stored, self.database_url, options, target)
 
     def run(self, name: str, options: RunOptions | None = None) -> RunResult | None:
         """Run pipeline ``name`` once; raises PipelineLocked if it is already running. With

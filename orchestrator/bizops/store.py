@@ -340,6 +340,27 @@ class Store:
             self._forget(cur, pipeline, "moved", bookmarks_for)
         return row[1]
 
+    def preview_state(self, pipeline: str, bookmarks_for: Any) -> Any:
+        """The state a run would start with (see :meth:`forget_if_moved` and
+        :meth:`adopt_target_state`), changing nothing: for ``--dry-run``."""
+        with self.conn.cursor() as cur:
+            cur.execute(
+                "SELECT state, bookmarks_for FROM bizops.pipeline_state "
+                "WHERE project = %s AND pipeline = %s",
+                (self.project, pipeline),
+            )
+            row = cur.fetchone()
+            cur.execute(
+                "SELECT state FROM bizops.target_state WHERE state_id = %s", (self._id(pipeline),)
+            )
+            committed = cur.fetchone()
+        if row is not None and row[1] is not None and row[1] != bookmarks_for:
+            return None
+        stored = row[0] if row else None
+        if committed is None or state_problem(committed[0]) is not None:
+            return stored
+        return state_ops.merge(stored, committed[0])
+
     def adopt_target_state(self, pipeline: str, bookmarks_for: Any = None) -> bool:
         """If the target committed a state (with its data) that bizops never stored, because
         bizops died before reading it, merge it in now. Returns whether it did.

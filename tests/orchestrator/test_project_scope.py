@@ -82,6 +82,8 @@ def test_a_changed_target_schema_starts_with_no_bookmark_and_says_so(
         f"default_target_schema: {slow_project.name}",
         f"default_target_schema: {other_schema}",
     )
+    dry = slow_project.bizops("run", slow_project.name, "--dry-run")
+    assert json.loads(dry.stdout)["state_in"] is None  # what the run will use, not the stored
     result = slow_project.bizops("run", slow_project.name)
     assert result.returncode == 0, result.stderr
     assert (
