@@ -136,7 +136,9 @@ def test_stop_signal_lets_the_target_commit_and_records_interrupted(
     slow_project.configure(delay=0.01)
     run = slow_project.popen("run", slow_project.name, "--log-format", "plain")
     wait_for_children(run.pid)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 30
+    while slow_project.state() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # a first state committed (on a busy machine, later than 0.5 s)
     run.send_signal(signum)
     _, stderr = run.communicate(timeout=30)
     assert run.returncode == 6, stderr
