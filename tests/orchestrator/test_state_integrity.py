@@ -167,3 +167,42 @@ def test_a_failed_run_commits_no_keyless_record_past_its_last_state(
     rerun = slow_project.bizops("run", slow_project.name)
     assert rerun.returncode == 0, rerun.stderr
     assert [row[0] for row in slow_project.versions("alpha")] == list(range(60))
+
+
+def test_an_unusable_stored_state_stops_the_run_with_a_hint_and_is_kept(
+    slow_project: SlowProject,
+) -> None:
+    # a state stored by an older bizops, before states were checked
+    with Store(slow_project.warehouse_url, project=slow_project.name) as store:
+        with store.conn.cursor() as cur:
+            cur.execute(
+                "INSERT INTO bizops.pipeline_state (project, pipeline, state) VALUES (%s, %s, %s)",
+                (slow_project.name, slow_project.name, json.dumps({"bookmarks": {"alpha": "x"}})),
+            )
+    result = slow_project.bizops("run", slow_project.name)
+    assert result.returncode == 2
+    assert (
+        f"the stored state of pipeline '{slow_project.name}' is unusable (stream 'alpha': a "
+        'stream\'s bookmark must be a JSON object, not "x"); see it with `bizops state show'
+    ) in result.stderr
+    assert slow_project.state() == {"bookmarks": {"alpha": "x"}}
+    cleared = slow_project.bizops("state", "clear", slow_project.name, "--stream", "alpha")
+    assert cleared.returncode == 0, cleared.stderr
+    assert slow_project.bizops("run", slow_project.name).returncode == 0
+
+
+def test_a_committed_target_state_that_is_not_a_state_is_never_adopted(
+    warehouse_url: str, db_schema: str
+) -> None:
+    from target_postgres import meta
+
+    pipeline = f"bad-{db_schema}"
+    good = {"bookmarks": {"alpha": {"replication_key_value": 9}}}
+    with Store(warehouse_url) as store:
+        store.merge_state(pipeline, good)
+        target = psycopg2.connect(warehouse_url)
+        with target, target.cursor() as cur:
+            meta.write_state(cur, "bizops", "target_state", pipeline, [1, 2])
+        target.close()
+        assert store.adopt_target_state(pipeline) is False
+        assert store.get_state(pipeline) == good
