@@ -67,14 +67,22 @@ def state_set(project_dir: Path, pipeline: str, stream: str, value_json: str) ->
     from bizops.ops import check_state_stream
     from bizops.state import with_stream
     from bizops_core.errors import ConfigurationError
+    from bizops_core.singer_state import bookmark_problem
 
     try:
         value = json.loads(value_json)
     except ValueError as exc:
         raise ConfigurationError(f"--value is not JSON: {exc}") from None
+    problem = bookmark_problem(value)
+    if problem is not None:
+        raise ConfigurationError(
+            f"--value: {problem}; give the stream's whole bookmark, e.g. "
+            '\'{"replication_key": "updated", "replication_key_value": "2024-01-01T00:00:00Z"}\''
+        )
     project, store = _store(project_dir, pipeline)
     with store:
         store.lock(pipeline)  # never under a running pipeline's feet
+        store.adopt_target_state(pipeline)  # what a killed run committed, before changing it
         current = store.get_state(pipeline)
         check_state_stream(project, pipeline, current, stream)
         store.set_state(pipeline, with_stream(current, stream, value), "set")
@@ -93,11 +101,28 @@ def state_clear(project_dir: Path, pipeline: str, streams: tuple[str, ...]) -> N
     project, store = _store(project_dir, pipeline)
     with store:
         store.lock(pipeline)
+        store.adopt_target_state(pipeline)
         current = store.get_state(pipeline)
         for stream in streams:
             check_state_stream(project, pipeline, current, stream)
         store.clear_state(pipeline, streams)
     click.echo(f"{pipeline}: cleared {', '.join(streams) or 'all streams'}")
+
+
+@state.command("claim")
+@PROJECT_DIR
+@click.argument("pipeline")
+@handle_errors
+def state_claim(project_dir: Path, pipeline: str) -> None:
+    """Take over PIPELINE's state and run history stored before bizops.yml had a project_id."""
+    _, store = _store(project_dir, pipeline)
+    with store:
+        store.lock(pipeline)
+        moved = store.claim(pipeline)
+    if not moved:
+        click.echo(f"{pipeline}: no state stored without a project; nothing to claim")
+    else:
+        click.echo(f"{pipeline}: state and run history now belong to this project")
 
 
 def _counts(values: Any) -> str:

@@ -37,6 +37,7 @@ PROJECT_TEMPLATE = """\
 # Written by `bizops demo`: the taps read the local emulators, target-postgres loads the
 # embedded warehouse (.bizops/pg). Secrets come from the environment, never this file.
 version: 1
+project_id: bizops-demo
 taps:
   tap-zuora:
     config:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,7 @@ def init(folder: Path, force: bool = False) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     from bizops.starter import STARTER
 
-    path.write_text(STARTER, "utf-8")
+    path.write_text(STARTER.replace("__PROJECT_ID__", uuid.uuid4().hex), "utf-8")
     gitignore = path.parent / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text(".bizops/\n", "utf-8")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Set
 from dataclasses import dataclass, field
+from secrets import token_hex
 from typing import Any
 
 from bizops import catalog as catalogs
 from bizops import plugins
 from bizops import state as state_ops
 from bizops.project import Pipeline, Project
-from bizops.store import TARGET_STATE_TABLE
+from bizops.store import TARGET_STATE_TABLE, state_key
+from bizops_core.errors import ConfigurationError
 from bizops_core.redact import MASK
+from bizops_core.singer_state import state_problem
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class RunPlan:
     state_table: bool
     secret_keys: set[str] = field(default_factory=set)
     notes: dict[str, str] = field(default_factory=dict)  # what a dry run could not know
+    bookmarks_for: dict[str, Any] = field(default_factory=dict)
 
     def redacted(self, redact: Any) -> dict[str, Any]:
         """The plan as a JSON-able dict with secrets masked (for ``--dry-run``)."""
@@ -74,8 +79,19 @@ def mask(config: Mapping[str, Any], secret_keys: set[str], redact: Any) -> dict[
     return out
 
 
+def bookmarks_for(pipeline: Pipeline, target: TargetPlan) -> dict[str, Any]:
+    """What a pipeline's bookmarks are for: the tap, the target and the target's schema. When
+    that changes, the stored bookmarks describe data that is not where this run loads."""
+    schema = target.config.get("default_target_schema", target.config.get("schema"))
+    return {"tap": pipeline.tap.name, "target": pipeline.target.name, "target_schema": schema}
+
+
 def target_config(
-    pipeline: Pipeline, database_url: str, state_table: bool, first_party: bool = False
+    pipeline: Pipeline,
+    database_url: str,
+    state_table: bool,
+    first_party: bool = False,
+    project_id: str | None = None,
 ) -> dict[str, Any]:
     """The target's config; our own target (``first_party``: also when declared under another
     name with ``command: target-postgres``) gets the warehouse URL unless one is configured, and
@@ -86,7 +102,7 @@ def target_config(
         config["database_url"] = database_url
     if state_table:
         config.setdefault("state_table", TARGET_STATE_TABLE)
-        config.setdefault("state_id", pipeline.name)
+        config.setdefault("state_id", state_key(pipeline.name, project_id or ""))
     return config
 
 
@@ -98,6 +114,7 @@ class TargetPlan:
     config: dict[str, Any]
     state_table: bool
     secret_keys: frozenset[str]
+    end_line: bytes | None = None  # written after the tap's output when it exited 0
 
 
 def plan_target(
@@ -112,8 +129,15 @@ def plan_target(
     _redact_values(project, pipeline.target.config, secrets)
     first_party = plugins.is_first_party(pipeline.target, exe)
     state_table = plugins.supports_state_table(pipeline.target, about, first_party)
-    config = target_config(pipeline, database_url, state_table, first_party)
-    return TargetPlan(exe, config, state_table, secrets)
+    config = target_config(pipeline, database_url, state_table, first_party, project.project_id)
+    end_line = None
+    if state_table and plugins.supports_end_line(about):
+        # The target commits the records after the last STATE only when the input ends with
+        # this line, which bizops writes once the tap exited 0 (a new token per run).
+        token = token_hex(16)
+        config["input_end_token"] = token
+        end_line = b"\n" + json.dumps({"type": "END_OF_INPUT", "token": token}).encode() + b"\n"
+    return TargetPlan(exe, config, state_table, secrets, end_line)
 
 
 def _redact_values(project: Project, config: Mapping[str, Any], secrets: Set[str]) -> None:
@@ -131,6 +155,13 @@ def make_plan(
 ) -> RunPlan:
     """Decide the commands, configs, input state and catalog of one run (``target``: its part
     decided already, see :func:`plan_target`)."""
+    problem = state_problem(stored)
+    if stored is not None and problem is not None:
+        raise ConfigurationError(
+            f"the stored state of pipeline {pipeline.name!r} is unusable ({problem}); "
+            f"see it with `bizops state show {pipeline.name}`, then `bizops state clear` or "
+            "`bizops state set` it"
+        )
     install = not options.dry_run  # a dry run installs, discovers and starts nothing
     target = target or plan_target(project, pipeline, database_url, install)
     tap_exe = plugins.executable(project, pipeline.tap, install)
@@ -172,6 +203,7 @@ def make_plan(
         state_table=target.state_table,
         secret_keys=set(secrets),
         notes=notes,
+        bookmarks_for=bookmarks_for(pipeline, target),
     )
 
 

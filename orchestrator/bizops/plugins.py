@@ -196,6 +196,11 @@ def supports_state_table(plugin: Plugin, info: dict[str, Any], first_party: bool
     return ours and "state_table" in props and "state_id" in props
 
 
+def supports_end_line(info: dict[str, Any]) -> bool:
+    """Whether the target tells a complete input from a cut one (``input_end_token``)."""
+    return "input_end_token" in settings(info)
+
+
 def list_plugins(project: Project) -> list[PluginInfo]:
     """Taps and targets installed as entry points of any distribution, plus those configured."""
     from importlib.metadata import entry_points

@@ -48,12 +48,31 @@ class Children:
     feed: int | None  # the write end of the target's stdin, until the tap has it
     tap: subprocess.Popen[bytes] | None = None
     tap_pump: StderrPump | None = None
+    end_line: bytes | None = None  # written after the tap's output if it exits 0 unstopped
+    stopped: bool = False  # bizops asked the tap to stop (its output may be cut short)
+    feeder: threading.Thread | None = None  # holds the feed until the tap exits
 
     def close_feed(self) -> None:
-        """Close bizops' end of the target's input (without a tap: the target sees the end)."""
+        """Close bizops' end of the target's input (without a tap: the target sees the end);
+        once the tap runs with an end line, the feeder closes it after the tap exits."""
+        if self.feeder is None:
+            self._close_feed()
+
+    def _close_feed(self) -> None:
         if self.feed is not None:
             os.close(self.feed)
             self.feed = None
+
+    def _feed_end(self) -> None:
+        """Wait for the tap; if it ended cleanly, tell the target its input is complete."""
+        try:
+            clean = self.tap is not None and self.tap.wait() == 0 and not self.stopped
+            if clean and self.feed is not None:
+                os.write(self.feed, self.end_line or b"")
+        except OSError:  # the target is gone: it reads nothing more anyway
+            pass
+        finally:
+            self._close_feed()
 
     def kill(self) -> None:
         """SIGKILL both (the second signal, or an error in bizops itself); the feed stays open
@@ -68,6 +87,8 @@ class Children:
         self.close_feed()
         target_rc = self.target.wait()
         tap_rc = self.tap.wait() if self.tap is not None else 0
+        if self.feeder is not None:
+            self.feeder.join()
         for pump in (self.tap_pump, self.target_pump):
             if pump is not None:
                 pump.join()
@@ -77,9 +98,11 @@ class Children:
 Pump = tuple[Callable[[str], None], Callable[[str], str], Callable[[], None] | None]
 
 
-def start_target(target_cmd: list[str], pump: Pump) -> Children:
+def start_target(target_cmd: list[str], pump: Pump, end_line: bytes | None = None) -> Children:
     """Start the target reading from a new pipe; its stderr goes line by line to ``pump``'s
-    writer (redacted), with counts reported to its callback."""
+    writer (redacted), with counts reported to its callback. With ``end_line``, bizops keeps
+    the pipe open while the tap runs and writes that line after the tap's output if the tap
+    exits 0 without being stopped (the target then knows its input is complete)."""
     _load_libc()
     read_end, feed = os.pipe()
     try:
@@ -98,7 +121,7 @@ def start_target(target_cmd: list[str], pump: Pump) -> Children:
         ) from None
     finally:
         os.close(read_end)  # the pipe's reading end now belongs to the target only
-    return Children(target, _read_stderr("target", target, pump), feed)
+    return Children(target, _read_stderr("target", target, pump), feed, end_line=end_line)
 
 
 def start_tap(children: Children, tap_cmd: list[str], pump: Pump) -> None:
@@ -113,10 +136,14 @@ def start_tap(children: Children, tap_cmd: list[str], pump: Pump) -> None:
             preexec_fn=_die_with_parent,
         )
     except OSError as exc:
-        raise TapFailed(f"cannot start tap {tap_cmd[0]!r}: {exc.strerror or exc}") from None
-    finally:
         children.close_feed()
+        raise TapFailed(f"cannot start tap {tap_cmd[0]!r}: {exc.strerror or exc}") from None
     children.tap = tap
+    if children.end_line is None:
+        children.close_feed()
+    else:
+        children.feeder = threading.Thread(target=children._feed_end, name="bizops-feed-end")
+        children.feeder.start()
     children.tap_pump = _read_stderr("tap", tap, pump)
 
 
@@ -155,6 +182,7 @@ class SignalRelay:
         elif self.children.tap is None:
             return  # the runner does not start the tap, and closes the target's input
         elif self.children.tap.poll() is None:
+            self.children.stopped = True  # before the tap can exit: no end line for it
             self.children.tap.terminate()
 
     def _handle(self, signum: int, _frame: Any) -> None:

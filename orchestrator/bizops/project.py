@@ -58,6 +58,7 @@ class Project:
     redactor: Redactor = field(default_factory=Redactor)
     taps: Mapping[str, Plugin] = field(default_factory=dict)
     targets: Mapping[str, Plugin] = field(default_factory=dict)
+    project_id: str | None = None  # None: a project from before project ids (shared scope)
 
     def plugin(self, name: str) -> Plugin:
         """The tap or target called ``name``, or a ConfigurationError."""
@@ -248,6 +249,7 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
         targets={
             name: _plugin("target", name, targets, None, (raw_targets, {})) for name in targets
         },
+        project_id=doc.get("project_id"),
     )
 
 

@@ -7,13 +7,14 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bizops import plugins, process, rundir
-from bizops.plan import RunOptions, RunPlan, TargetPlan, make_plan, plan_target
+from bizops.plan import RunOptions, RunPlan, TargetPlan, bookmarks_for, make_plan, plan_target
 from bizops.plugins import FIRST_PARTY_TARGETS
 from bizops.progress import NullProgress, Progress
 from bizops.project import Pipeline, Project
@@ -22,13 +23,16 @@ from bizops.warehouse import EMBEDDED_DIR, resolve_database_url
 from bizops_core.errors import (
     BizOpsError,
     ConfigurationError,
+    DataError,
     Interrupted,
     TapFailed,
     TargetFailed,
 )
 from bizops_core.redact import connection_passwords, mask_connection_strings
+from bizops_core.singer_state import state_problem
 
 LOGGER = logging.getLogger("bizops.runner")
+CUT_SHORT = Interrupted.exit_code  # the target's code for an input that ended early
 MIRROR_SECONDS = 1.0  # how often bizops stores its copy of a state the target committed itself
 
 
@@ -79,6 +83,14 @@ class Runner:
         for password in connection_passwords(url or ""):
             self.redact.add(password)
         self._url = url
+        if project.project_id is None:
+            LOGGER.warning(
+                "bizops.yml has no project_id: this project's state, run history and locks are "
+                "shared with every other project without one on the same warehouse. Add a line "
+                "`project_id: %s` (any id unique to this project; `bizops init` writes one), "
+                "then `bizops state claim PIPELINE` keeps the state stored so far",
+                uuid.uuid4().hex,
+            )
 
     @property
     def database_url(self) -> str:
@@ -89,7 +101,7 @@ class Runner:
 
     def store(self) -> Store:
         """A new connection to the orchestrator tables."""
-        return Store(self.database_url, redact=self.redact)
+        return Store(self.database_url, redact=self.redact, project=self.project.project_id or "")
 
     def plan(self, name: str, options: RunOptions | None = None) -> RunPlan:
         """What ``run`` would do, without taking the lock or starting anything: with
@@ -101,9 +113,10 @@ class Runner:
             plan = make_plan(self.project, pipeline, None, url, options)
             plan.notes["state_in"] = "unknown: the embedded warehouse is not running (not started)"
             return plan
+        target = plan_target(self.project, pipeline, self._url, install=not options.dry_run)
         with self.store() as store:
-            stored = store.get_state(name)
-        return make_plan(self.project, pipeline, stored, self._url, options)
+            stored = store.preview_state(name, bookmarks_for(pipeline, target))
+        return make_plan(self.project, pipeline, stored, self._url, options, target)
 
     def run(self, name: str, options: RunOptions | None = None) -> RunResult | None:
         """Run pipeline ``name`` once; raises PipelineLocked if it is already running. With
@@ -169,7 +182,7 @@ class Runner:
                 # The target starts first: its start-up overlaps the state lookup and the tap's.
                 target_json = _write_json(Path(tmp), "target.json", target.config)
                 target_cmd = [target.exe, "--config", str(target_json)]
-                children = self._children = process.start_target(target_cmd, pump)
+                children = self._children = process.start_target(target_cmd, pump, target.end_line)
                 relay.attach(children)
                 try:
                     plan, run_id = self._plan_run(
@@ -191,7 +204,7 @@ class Runner:
                     relay.attach(children)  # acts on a signal that came while the tap started
                 children.close_feed()  # without a tap, the target reads the end of its input
                 outcome = self._collect(plan, store, children, relay, write)
-                outcome.error = outcome.error or failed_start
+                outcome.error = failed_start or outcome.error
         read = dict(children.tap_pump.record_counts) if children.tap_pump else {}
         loaded = _loaded(pipeline, children.target_pump)
         rejected = dict(children.target_pump.rejected)
@@ -224,8 +237,26 @@ class Runner:
     ) -> tuple[RunPlan, int]:
         """The run's plan from the stored state (a state the target committed but bizops never
         stored is adopted first), and its history row."""
-        store.adopt_target_state(pipeline.name)
+        marks_for = bookmarks_for(pipeline, target)
+        moved = store.forget_if_moved(pipeline.name, marks_for)
+        if moved is not None:
+            LOGGER.warning(
+                "pipeline %s: the stored bookmarks are for %s, this run loads %s: it starts with "
+                "no bookmark (the old state stays in bizops.state_history)",
+                pipeline.name,
+                _describe(moved),
+                _describe(marks_for),
+            )
+        store.adopt_target_state(pipeline.name, marks_for)
         stored = store.get_state(pipeline.name)
+        if stored is None and store.has_unclaimed_state(pipeline.name):
+            LOGGER.warning(
+                "pipeline %s: a state stored before project ids (by a project without a "
+                "project_id) has this pipeline's name; this project does not use it. If it is "
+                "this project's, `bizops state claim %s` takes it over",
+                pipeline.name,
+                pipeline.name,
+            )
         plan = make_plan(self.project, pipeline, stored, self.database_url, options, target)
         log_path, started_at = started
         return plan, store.start_run(pipeline.name, str(log_path), options.trigger, started_at)
@@ -267,9 +298,9 @@ class Runner:
         if relay.signalled:
             how = "killed after a second signal" if relay.forced else "state kept"
             outcome.error = Interrupted(f"interrupted by signal {relay.signalled}; {how}")
-        elif target_rc != 0:
+        elif target_rc not in (0, CUT_SHORT) or (target_rc == CUT_SHORT and tap_rc == 0):
             outcome.error = TargetFailed(_failure("target", target_rc, target_tail))
-        elif tap_rc != 0:
+        elif tap_rc != 0:  # (the target then saw its input cut short: exit 6, nothing lost)
             outcome.error = TapFailed(_failure("tap", tap_rc, tap_tail))
         return outcome
 
@@ -292,10 +323,16 @@ class Runner:
             if not line:
                 continue
             try:
-                pending.append(json.loads(line))
+                value = json.loads(line)
             except ValueError:
                 write(f"bizops | target printed a non-JSON line on stdout: {line[:200]}")
                 continue
+            problem = state_problem(value)
+            if problem is not None:  # the states before it are kept; this one replaces nothing
+                if pending:
+                    self._store_states(plan, store, pending, outcome)
+                raise DataError(f"the target confirmed a state bizops refuses to store: {problem}")
+            pending.append(value)
             if time.monotonic() - stored_at >= every:
                 self._store_states(plan, store, pending, outcome)
                 stored_at = time.monotonic()
@@ -309,7 +346,9 @@ class Runner:
         import psycopg2
 
         try:
-            outcome.last = store.merge_states(plan.pipeline.name, pending)
+            outcome.last = store.merge_states(
+                plan.pipeline.name, pending, bookmarks_for=plan.bookmarks_for
+            )
         except psycopg2.Error as exc:
             raise TargetFailed(f"could not store the state the target confirmed: {exc}") from exc
         outcome.stored += len(pending)
@@ -324,6 +363,12 @@ def _loaded(pipeline: Pipeline, target: process.StderrPump) -> dict[str, int] | 
     if reports or target.record_counts or target.rejected:
         return dict(target.record_counts)
     return None
+
+
+def _describe(marks_for: Any) -> str:
+    if not isinstance(marks_for, dict):
+        return repr(marks_for)
+    return ", ".join(f"{key} {value!r}" for key, value in sorted(marks_for.items()))
 
 
 def _failure(side: str, code: int, tail: list[str]) -> str:

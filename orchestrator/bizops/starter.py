@@ -4,6 +4,10 @@ STARTER = """\
 # bizops.yml — written by `bizops init`. Check it with `bizops config <pipeline>`.
 version: 1
 
+# This project's identity in the warehouse: its state, run history and locks belong to it, so
+# projects sharing a warehouse never share bookmarks. Keep it (and commit it) with the project.
+project_id: __PROJECT_ID__
+
 # The warehouse: a PostgreSQL URL. Leave it out to use $BIZOPS_DATABASE_URL, or else an
 # embedded PostgreSQL under .bizops/pg.
 # warehouse:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import zlib
@@ -17,8 +18,10 @@ import psycopg2.extensions
 from psycopg2.extras import Json
 
 from bizops import state as state_ops
-from bizops_core.errors import ConfigurationError, PipelineLocked
+from bizops_core.errors import ConfigurationError, DataError, PipelineLocked
+from bizops_core.singer_state import state_problem
 
+LOGGER = logging.getLogger("bizops.store")
 DDL = """
 CREATE SCHEMA IF NOT EXISTS bizops;
 CREATE TABLE IF NOT EXISTS bizops.pipeline_state (
@@ -54,11 +57,23 @@ ALTER TABLE bizops.runs ADD COLUMN IF NOT EXISTS host text;
 ALTER TABLE bizops.runs ADD COLUMN IF NOT EXISTS pid integer;
 ALTER TABLE bizops.runs ADD COLUMN IF NOT EXISTS trigger text;
 CREATE INDEX IF NOT EXISTS runs_pipeline_idx ON bizops.runs (pipeline, run_id DESC);
+-- version 3: everything belongs to one project (bizops.yml's project_id; '' for a project
+-- without one, as all rows stored before), and a state records what its bookmarks are for
+ALTER TABLE bizops.pipeline_state ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT '';
+ALTER TABLE bizops.pipeline_state ADD COLUMN IF NOT EXISTS bookmarks_for jsonb;
+ALTER TABLE bizops.pipeline_state DROP CONSTRAINT IF EXISTS pipeline_state_pkey;
+ALTER TABLE bizops.pipeline_state ADD PRIMARY KEY (project, pipeline);
+ALTER TABLE bizops.state_history ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT '';
+ALTER TABLE bizops.state_history ADD COLUMN IF NOT EXISTS bookmarks_for jsonb;
+CREATE INDEX IF NOT EXISTS state_history_pipeline_idx
+    ON bizops.state_history (project, pipeline, id DESC);
+ALTER TABLE bizops.runs ADD COLUMN IF NOT EXISTS project text NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS runs_project_idx ON bizops.runs (project, pipeline, run_id DESC);
 CREATE TABLE IF NOT EXISTS bizops.schema_version (version integer NOT NULL);
 DELETE FROM bizops.schema_version;
 INSERT INTO bizops.schema_version VALUES (%(version)s);
 """
-SCHEMA_VERSION = 2  # bump when DDL changes: the DDL then runs once more
+SCHEMA_VERSION = 3  # bump when DDL changes: the DDL then runs once more
 LOCK_NAMESPACE = 0x62697A  # "biz": keeps our advisory keys apart from other applications'
 TARGET_STATE_TABLE = "bizops.target_state"
 HISTORY_KEEP = 50  # state versions kept per pipeline
@@ -93,18 +108,25 @@ RUN_COLUMNS = (
 )
 
 
-def lock_key(pipeline: str) -> int:
-    """A stable 32-bit advisory-lock key for a pipeline name."""
-    return zlib.crc32(pipeline.encode("utf-8")) & 0x7FFFFFFF
+def lock_key(pipeline: str, project: str = "") -> int:
+    """A stable 32-bit advisory-lock key for a project's pipeline (a project without an id keeps
+    the key of the pipeline's name, as before project ids)."""
+    return zlib.crc32(state_key(pipeline, project).encode("utf-8")) & 0x7FFFFFFF
+
+
+def state_key(pipeline: str, project: str = "") -> str:
+    """The ``state_id`` of a project's pipeline in the target's state table."""
+    return f"{project}/{pipeline}" if project else pipeline
 
 
 class Store:
     """Connection to the warehouse for state, history and locks (autocommit: each write is
     atomic on its own)."""
 
-    def __init__(self, database_url: str, redact: Any = str) -> None:
+    def __init__(self, database_url: str, redact: Any = str, project: str = "") -> None:
         from bizops.warehouse import one_line
 
+        self.project = project  # every row read or written belongs to this project
         try:
             self.conn = psycopg2.connect(database_url, application_name="bizops")
         except psycopg2.Error as exc:
@@ -119,9 +141,18 @@ class Store:
             raise ConfigurationError(
                 f"cannot create bizops' tables in the warehouse: {message}"
             ) from None
+        except ConfigurationError:
+            self.conn.close()
+            raise
 
     def _create_tables(self) -> None:
-        if self._version() != SCHEMA_VERSION:
+        version = self._version()
+        if version is not None and version > SCHEMA_VERSION:
+            raise ConfigurationError(
+                f"the warehouse's bizops tables are version {version}, newer than this bizops "
+                f"knows ({SCHEMA_VERSION}): upgrade bizops"
+            )
+        if version != SCHEMA_VERSION:
             with self.conn.cursor() as cur:
                 cur.execute("SELECT pg_advisory_lock(%s, 0)", (LOCK_NAMESPACE,))
                 try:
@@ -152,7 +183,8 @@ class Store:
         """Take the pipeline's advisory lock for as long as this connection lives; runs left
         ``running`` by a dead process are then marked ``abandoned``."""
         with self.conn.cursor() as cur:
-            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, lock_key(pipeline)))
+            key = lock_key(pipeline, self.project)
+            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key))
             (taken,) = cur.fetchone()
             if not taken:
                 raise PipelineLocked(f"pipeline {pipeline!r} is already running")
@@ -160,8 +192,8 @@ class Store:
             cur.execute(
                 "UPDATE bizops.runs SET status = 'abandoned', ended_at = coalesce(ended_at, now()),"
                 " error = coalesce(error, 'the process running it died (no clean shutdown)') "
-                "WHERE pipeline = %s AND status = 'running'",
-                (pipeline,),
+                "WHERE project = %s AND pipeline = %s AND status = 'running'",
+                (self.project, pipeline),
             )
 
     def is_locked(self, pipeline: str) -> bool:
@@ -170,7 +202,7 @@ class Store:
             cur.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
                 "AND objid = %s AND granted",
-                (LOCK_NAMESPACE, lock_key(pipeline)),
+                (LOCK_NAMESPACE, lock_key(pipeline, self.project)),
             )
             return cur.fetchone()[0] > 0
 
@@ -191,54 +223,99 @@ class Store:
     def get_state(self, pipeline: str) -> dict[str, Any] | None:
         """The pipeline's stored Singer state, or None."""
         with self.conn.cursor() as cur:
-            cur.execute("SELECT state FROM bizops.pipeline_state WHERE pipeline = %s", (pipeline,))
+            cur.execute(
+                "SELECT state FROM bizops.pipeline_state WHERE project = %s AND pipeline = %s",
+                (self.project, pipeline),
+            )
             row = cur.fetchone()
         return row[0] if row else None
 
     def list_states(self) -> list[tuple[str, Any, datetime]]:
         """Every pipeline's state with the time it was last stored."""
         with self.conn.cursor() as cur:
-            cur.execute("SELECT pipeline, state, updated_at FROM bizops.pipeline_state ORDER BY 1")
+            cur.execute(
+                "SELECT pipeline, state, updated_at FROM bizops.pipeline_state WHERE project = %s "
+                "ORDER BY 1",
+                (self.project,),
+            )
             return list(cur.fetchall())
 
-    def set_state(self, pipeline: str, state: Any, source: str = "target") -> None:
-        """Replace the stored state in one transaction, keeping a version in state_history."""
+    def set_state(self, pipeline: str, state: Any, source: str = "set") -> None:
+        """Replace the stored state by hand (``set``, ``clear``) in one transaction, keeping a
+        version in state_history. The target's committed copy is dropped with it: it is older
+        than this state and must never be adopted over it."""
         with self._transaction() as cur:
             self._write_state(cur, pipeline, state, source)
+            cur.execute(
+                "DELETE FROM bizops.target_state WHERE state_id = %s", (self._id(pipeline),)
+            )
 
-    def _write_state(self, cur: Any, pipeline: str, state: Any, source: str) -> None:
+    def _id(self, pipeline: str) -> str:
+        return state_key(pipeline, self.project)
+
+    def _write_state(
+        self, cur: Any, pipeline: str, state: Any, source: str, bookmarks_for: Any = None
+    ) -> None:
+        """Upsert the state (``bookmarks_for``: what its bookmarks are for; None keeps what
+        the row says) and keep a version in state_history."""
+        problem = state_problem(state)
+        if problem is not None:  # the last line of defence: a good stored state stays
+            raise DataError(f"refused to store the state of {pipeline!r}: {problem}")
+        marks_for = None if bookmarks_for is None else Json(bookmarks_for)
         cur.execute(
-            "INSERT INTO bizops.pipeline_state (pipeline, state, updated_at) "
-            "VALUES (%s, %s, clock_timestamp()) ON CONFLICT (pipeline) DO UPDATE SET "
-            "state = EXCLUDED.state, updated_at = EXCLUDED.updated_at",
-            (pipeline, Json(state)),
+            "INSERT INTO bizops.pipeline_state (project, pipeline, state, bookmarks_for, "
+            "updated_at) VALUES (%s, %s, %s, %s, clock_timestamp()) "
+            "ON CONFLICT (project, pipeline) DO UPDATE SET state = EXCLUDED.state, "
+            "bookmarks_for = coalesce(EXCLUDED.bookmarks_for, pipeline_state.bookmarks_for), "
+            "updated_at = EXCLUDED.updated_at",
+            (self.project, pipeline, Json(state), marks_for),
         )
+        self._history(cur, pipeline, state, source, bookmarks_for)
+
+    def _history(
+        self, cur: Any, pipeline: str, state: Any, source: str, bookmarks_for: Any = None
+    ) -> None:
+        scope = (self.project, pipeline)
         cur.execute(
-            "INSERT INTO bizops.state_history (pipeline, state, source) VALUES (%s, %s, %s)",
-            (pipeline, Json(state), source),
-        )
+            "INSERT INTO bizops.state_history (project, pipeline, state, source, bookmarks_for) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (*scope, None if state is None else Json(state), source,
+             None if bookmarks_for is None else Json(bookmarks_for)),
+        )  # fmt: skip
         cur.execute(
-            "DELETE FROM bizops.state_history WHERE pipeline = %s AND id <= (SELECT id FROM "
-            "bizops.state_history WHERE pipeline = %s ORDER BY id DESC OFFSET %s LIMIT 1)",
-            (pipeline, pipeline, HISTORY_KEEP),
+            "DELETE FROM bizops.state_history WHERE project = %s AND pipeline = %s AND id <= "
+            "(SELECT id FROM bizops.state_history WHERE project = %s AND pipeline = %s "
+            "ORDER BY id DESC OFFSET %s LIMIT 1)",
+            (*scope, *scope, HISTORY_KEEP),
         )
+
+    def _locked_state(self, cur: Any, pipeline: str) -> tuple[Any, Any] | None:
+        """(state, bookmarks_for) of the pipeline's row, locked for this transaction."""
+        cur.execute(
+            "SELECT state, bookmarks_for FROM bizops.pipeline_state "
+            "WHERE project = %s AND pipeline = %s FOR UPDATE",
+            (self.project, pipeline),
+        )
+        return cur.fetchone()
 
     def merge_state(self, pipeline: str, incoming: Any, source: str = "target") -> Any:
         """Merge ``incoming`` into the stored state per stream (under a row lock) and store it."""
         return self.merge_states(pipeline, [incoming], source)
 
-    def merge_states(self, pipeline: str, states: Sequence[Any], source: str = "target") -> Any:
+    def merge_states(
+        self,
+        pipeline: str,
+        states: Sequence[Any],
+        source: str = "target",
+        bookmarks_for: Any = None,
+    ) -> Any:
         """Merge ``states`` one after the other into the stored state, in one transaction."""
         with self._transaction() as cur:
-            cur.execute(
-                "SELECT state FROM bizops.pipeline_state WHERE pipeline = %s FOR UPDATE",
-                (pipeline,),
-            )
-            row = cur.fetchone()
+            row = self._locked_state(cur, pipeline)
             merged = row[0] if row else None
             for incoming in states:
                 merged = state_ops.merge(merged, incoming)
-            self._write_state(cur, pipeline, merged, source)
+            self._write_state(cur, pipeline, merged, source, bookmarks_for)
         return merged
 
     def clear_state(self, pipeline: str, streams: tuple[str, ...] = ()) -> Any:
@@ -249,30 +326,148 @@ class Store:
             self.set_state(pipeline, new, source="clear")
             return new
         with self._transaction() as cur:
-            cur.execute("DELETE FROM bizops.pipeline_state WHERE pipeline = %s", (pipeline,))
-            cur.execute("DELETE FROM bizops.target_state WHERE state_id = %s", (pipeline,))
-            cur.execute(
-                "INSERT INTO bizops.state_history (pipeline, state, source) "
-                "VALUES (%s, NULL, 'clear')",
-                (pipeline,),
-            )
+            self._forget(cur, pipeline, "clear")
         return None
 
-    def adopt_target_state(self, pipeline: str) -> bool:
-        """If the target committed a state (with its data) that bizops never stored, because
-        bizops died before reading it, merge it in now. Returns whether it did."""
+    def _forget(self, cur: Any, pipeline: str, source: str, bookmarks_for: Any = None) -> None:
+        cur.execute(
+            "DELETE FROM bizops.pipeline_state WHERE project = %s AND pipeline = %s",
+            (self.project, pipeline),
+        )
+        cur.execute("DELETE FROM bizops.target_state WHERE state_id = %s", (self._id(pipeline),))
+        self._history(cur, pipeline, None, source, bookmarks_for)
+
+    def forget_if_moved(self, pipeline: str, bookmarks_for: Any) -> Any:
+        """When the stored state's bookmarks are for something else (another tap, target or
+        target schema) than ``bookmarks_for``, forget them (the old state stays in
+        state_history) and return what they were for; else None. A state stored before bizops
+        recorded this is taken to be for ``bookmarks_for``."""
+        with self._transaction() as cur:
+            row = self._locked_state(cur, pipeline)
+            if row is None or row[1] is None or row[1] == bookmarks_for:
+                if row is not None and row[1] is None:
+                    cur.execute(
+                        "UPDATE bizops.pipeline_state SET bookmarks_for = %s "
+                        "WHERE project = %s AND pipeline = %s",
+                        (Json(bookmarks_for), self.project, pipeline),
+                    )
+                return None
+            self._forget(cur, pipeline, "moved", bookmarks_for)
+        return row[1]
+
+    def preview_state(self, pipeline: str, bookmarks_for: Any) -> Any:
+        """The state a run would start with (see :meth:`forget_if_moved` and
+        :meth:`adopt_target_state`), changing nothing: for ``--dry-run``."""
         with self.conn.cursor() as cur:
             cur.execute(
-                "SELECT t.state FROM bizops.target_state t LEFT JOIN bizops.pipeline_state p "
-                "ON p.pipeline = t.state_id WHERE t.state_id = %s "
-                "AND (p.updated_at IS NULL OR t.updated_at > p.updated_at)",
-                (pipeline,),
+                "SELECT state, bookmarks_for FROM bizops.pipeline_state "
+                "WHERE project = %s AND pipeline = %s",
+                (self.project, pipeline),
             )
             row = cur.fetchone()
-        if row is None:
-            return False
-        self.merge_state(pipeline, row[0], source="target_state")
+            cur.execute(
+                "SELECT state FROM bizops.target_state WHERE state_id = %s", (self._id(pipeline),)
+            )
+            committed = cur.fetchone()
+        if row is not None and row[1] is not None and row[1] != bookmarks_for:
+            return None
+        stored = row[0] if row else None
+        if committed is None or state_problem(committed[0]) is not None:
+            return stored
+        return state_ops.merge(stored, committed[0])
+
+    def adopt_target_state(self, pipeline: str, bookmarks_for: Any = None) -> bool:
+        """If the target committed a state (with its data) that bizops never stored, because
+        bizops died before reading it, merge it in now. Returns whether it did.
+
+        The target's row is always the newest state it committed: bizops stores only states the
+        target printed after committing them, and every hand-made change (``set``, ``clear``)
+        deletes the row. So merging it in is right whenever it changes the stored state, and a
+        no-op otherwise; no clock decides (the target's ``now()`` is its transaction's start,
+        which can precede a later-committed copy of bizops').
+        """
+        with self._transaction() as cur:
+            cur.execute(
+                "SELECT state FROM bizops.target_state WHERE state_id = %s FOR UPDATE",
+                (self._id(pipeline),),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return False
+            problem = state_problem(row[0])
+            if problem is not None:
+                LOGGER.warning(
+                    "pipeline %s: the target's committed state is ignored: %s", pipeline, problem
+                )
+                return False
+            found = self._locked_state(cur, pipeline)
+            stored = found[0] if found else None
+            merged = state_ops.merge(stored, row[0])
+            if merged == stored:
+                return False
+            self._write_state(cur, pipeline, merged, "target_state", bookmarks_for)
+        LOGGER.info(
+            "pipeline %s: adopted the state the target committed with its last rows", pipeline
+        )
         return True
+
+    def has_unclaimed_state(self, pipeline: str) -> bool:
+        """Whether a pipeline of this name has state stored without a project (before project
+        ids) while this project, which has an id, has none."""
+        if not self.project:
+            return False
+        with self.conn.cursor() as cur:
+            cur.execute(
+                "SELECT array_agg(project) FROM bizops.pipeline_state WHERE pipeline = %s "
+                "AND project IN ('', %s)",
+                (pipeline, self.project),
+            )
+            found = cur.fetchone()[0] or []
+        return found == [""]
+
+    def claim(self, pipeline: str) -> bool:
+        """Move a pipeline's state, state history, committed target state and run history stored
+        without a project (before project ids) into this project; False when there is none.
+
+        Raises:
+            ConfigurationError: without a project id, or when this project has state already.
+            PipelineLocked: while a project without an id runs the pipeline.
+        """
+        if not self.project:
+            raise ConfigurationError("bizops.yml has no project_id: add one first")
+        legacy = (LOCK_NAMESPACE, lock_key(pipeline, ""))
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s, %s)", legacy)
+            if not cur.fetchone()[0]:
+                raise PipelineLocked(f"pipeline {pipeline!r} is running in a project without id")
+        try:
+            with self._transaction() as cur:
+                cur.execute(
+                    "SELECT count(*) FROM bizops.target_state WHERE state_id = %s",
+                    (self._id(pipeline),),
+                )
+                committed = cur.fetchone()[0]
+                if committed or self._locked_state(cur, pipeline) is not None:
+                    raise ConfigurationError(
+                        f"pipeline {pipeline!r} of this project has state already; "
+                        f"`bizops state clear {pipeline}` first to replace it"
+                    )
+                moved = 0
+                for table in ("pipeline_state", "state_history", "runs"):
+                    cur.execute(
+                        f"UPDATE bizops.{table} SET project = %s "  # noqa: S608 - fixed names
+                        "WHERE project = '' AND pipeline = %s",
+                        (self.project, pipeline),
+                    )
+                    moved += cur.rowcount
+                cur.execute(
+                    "UPDATE bizops.target_state SET state_id = %s WHERE state_id = %s",
+                    (self._id(pipeline), pipeline),
+                )
+        finally:
+            with self.conn.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s, %s)", legacy)
+        return moved > 0
 
     # ---- runs --------------------------------------------------------------------------------
 
@@ -293,10 +488,18 @@ class Store:
         return its id."""
         with self.conn.cursor() as cur:
             cur.execute(
-                "INSERT INTO bizops.runs (pipeline, status, log_path, host, pid, trigger, "
-                "started_at) VALUES (%s, 'running', %s, %s, %s, %s, coalesce(%s, now())) "
-                "RETURNING run_id",
-                (pipeline, log_path, socket.gethostname(), os.getpid(), trigger, started_at),
+                "INSERT INTO bizops.runs (project, pipeline, status, log_path, host, pid, "
+                "trigger, started_at) VALUES (%s, %s, 'running', %s, %s, %s, %s, "
+                "coalesce(%s, now())) RETURNING run_id",
+                (
+                    self.project,
+                    pipeline,
+                    log_path,
+                    socket.gethostname(),
+                    os.getpid(),
+                    trigger,
+                    started_at,
+                ),
             )
             return cur.fetchone()[0]
 
@@ -329,8 +532,9 @@ class Store:
         with self.conn.cursor() as cur:
             cur.execute(
                 f"SELECT {RUN_COLUMNS} FROM bizops.runs "  # noqa: S608 - constant column list
-                "WHERE %s::text IS NULL OR pipeline = %s ORDER BY run_id DESC LIMIT %s",
-                (pipeline, pipeline, limit),
+                "WHERE project = %s AND (%s::text IS NULL OR pipeline = %s) "
+                "ORDER BY run_id DESC LIMIT %s",
+                (self.project, pipeline, pipeline, limit),
             )
             return [RunRecord(*row) for row in cur.fetchall()]
 
@@ -338,8 +542,9 @@ class Store:
         """One run by id."""
         with self.conn.cursor() as cur:
             cur.execute(
-                f"SELECT {RUN_COLUMNS} FROM bizops.runs WHERE run_id = %s",  # noqa: S608
-                (run_id,),
+                f"SELECT {RUN_COLUMNS} FROM bizops.runs "  # noqa: S608 - constant column list
+                "WHERE run_id = %s AND project = %s",
+                (run_id, self.project),
             )
             row = cur.fetchone()
         return RunRecord(*row) if row else None
@@ -347,5 +552,8 @@ class Store:
     def last_started(self, pipeline: str) -> datetime | None:
         """When the pipeline's latest run started (any status), for the scheduler."""
         with self.conn.cursor() as cur:
-            cur.execute("SELECT max(started_at) FROM bizops.runs WHERE pipeline = %s", (pipeline,))
+            cur.execute(
+                "SELECT max(started_at) FROM bizops.runs WHERE project = %s AND pipeline = %s",
+                (self.project, pipeline),
+            )
             return cur.fetchone()[0]

@@ -38,6 +38,7 @@ Validator = Callable[[Mapping[str, Any]], str | None]  # the reason a record mis
 _ENCODER = msgspec.json.Encoder()
 RUN_KEYS_LIMIT = 1_000_000  # keys per stream remembered to tell updates from new rows
 time_ns = time.time_ns
+Mark = tuple[tuple[int, int], int]  # (end of the last whole row, rows), rejects
 
 
 @dataclasses.dataclass
@@ -145,6 +146,32 @@ class Batch:
         self.data[end - 1] = 10  # (the fast path had begun writing over this newline)
         del self.lines[count:], self.raws[count:]
         return memoryview(self.data)[1:]
+
+    def mark(self) -> Mark:
+        """Where the batch ends now (rows, rejects), for :meth:`detach_after`."""
+        return self._rows, len(self.rejects)
+
+    def detach_after(self, mark: Mark) -> Batch:
+        """Keep the records added before ``mark``; return the later ones as a new batch."""
+        (end, count), kept_rejects = mark
+        last, total = self._rows
+        tail = Batch(self.plan, self._fast)
+        tail.data += self.data[end:last]
+        tail.lines, tail.raws = self.lines[count:total], self.raws[count:total]
+        tail.rejects = self.rejects[kept_rejects:]
+        tail._rows = (len(tail.data), total - count)
+        shift = 1 - end
+        tail.updates = [(a + shift, b + shift, i - count) for a, b, i in self.updates if i >= count]
+        tail.widen, tail.tracked, tail.duplicates = set(self.widen), self.tracked, self.duplicates
+        self._rows = (end, count)
+        self.payload()  # drops the later rows' bytes, lines and raw lines
+        del self.rejects[kept_rejects:]
+        self.updates = [update for update in self.updates if update[2] < count]
+        for part in (self, tail):
+            lines = part.lines[:1] + [reject[1] for reject in part.rejects]
+            part.first_line = min(lines) if lines else None
+            part._raw_bytes = sum(map(len, part.raws)) + sum(len(r[2]) for r in part.rejects)
+        return tail
 
     def add_fast(self, message: Any, line: bytes, number: int, controls: bool) -> int:
         """Add a RECORD decoded by the fast path; returns the batch's row count, or 0 (nothing

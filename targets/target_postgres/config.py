@@ -72,6 +72,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("state_id", "string", "Key of this pipeline's row in state_table"),
     Setting(
+        "input_end_token",
+        "string",
+        "Set by bizops: the input is complete only when its last line is "
+        '{"type": "END_OF_INPUT", "token": <this>}; without it (the tap failed or was stopped) '
+        "nothing after the last STATE is committed and the target exits 6; needs state_table",
+    ),
+    Setting(
         "add_metadata_columns",
         "boolean",
         "Add _sdc_extracted_at, _sdc_received_at, _sdc_batched_at, _sdc_deleted_at, "
@@ -115,6 +122,7 @@ class TargetConfig:
     hard_delete: bool = False
     state_table: str | None = None
     state_id: str | None = None
+    input_end_token: str | None = None
     add_metadata_columns: bool = True
 
     def state_table_name(self) -> tuple[str, str]:
@@ -173,6 +181,8 @@ def parse_config(raw: Any) -> TargetConfig:
             raise ConfigurationError(f"{name}: must be at least 1")
     if bool(config.state_table) != bool(config.state_id):
         raise ConfigurationError("state_table: give state_table and state_id together")
+    if config.input_end_token and not config.state_table:
+        raise ConfigurationError("input_end_token: needs state_table")
     if config.state_table and not config.state_table_name()[1]:
         raise ConfigurationError("state_table: must name a table ([schema.]table)")
     if not config.default_target_schema:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from bizops_core.errors import DataError, Interrupted
+from bizops_core.singer_state import state_problem
 from target_postgres import fastpath
 from target_postgres.batch import Batch, StreamPlan
 from target_postgres.config import TargetConfig
@@ -90,11 +91,18 @@ class Runner:
         self._fast_streams: dict[type, str] = {}
         self._decode: Callable[[bytes], Any] | None = None
         self._full_path = 0  # RECORD lines that did not take the fast path
+        # bizops ends a complete input with an END_OF_INPUT line holding this run's token
+        self._end_token = config.input_end_token
+        self._ended = False
+        self._carried: list[Batch] = []  # old-plan records of a stream whose SCHEMA changed
+        self._activations: list[tuple[StreamPlan, int]] = []  # waiting for the next STATE
 
     def run(self, lines: Iterable[bytes]) -> RunResult:
         """Process every message, then commit everything and write the last state."""
         try:
             for number, line in enumerate(lines, 1):
+                if self._ended and line.strip():
+                    raise DataError(f"line {number}: input continues after {END_OF_INPUT}")
                 if self._decode is not None and self._fast_record(number, line):
                     continue
                 message = parse_message(number, line)
@@ -104,9 +112,14 @@ class Runner:
                     self.on_record(message)
                 else:
                     self.handle(message)
+            if self._end_token is not None and not self._ended:
+                raise Interrupted(
+                    f"the input ended without bizops' {END_OF_INPUT} line (the tap failed or "
+                    "was stopped)"
+                )
         except (DataError, Interrupted):
             if self.writer.error is None:
-                self.finish()  # commit what came before the bad line (or the signal)
+                self.finish(complete=False)  # commit what came before the bad line (or signal)
             raise
         self.finish()
         records = dict(self.writer.loaded)
@@ -121,15 +134,51 @@ class Runner:
         )
         return RunResult(records, rejected, self.writer.emitted)
 
-    def finish(self) -> None:
-        """Hand everything buffered (and every pending state) to the writer and wait."""
+    def finish(self, complete: bool = True) -> None:
+        """Hand everything buffered (and every pending state) to the writer and wait. With a
+        state table and an input that did not end cleanly (``complete`` false), the records
+        after the last STATE are not committed: no committed state covers them, and the next
+        run, resuming from that state, sends them again (append-only streams would get them
+        twice)."""
+        if self._commit_at_states and not complete:
+            tails = self._detach_tails()
+            self._carried.clear()  # (a STATE after them would have committed them)
+            self._activations.clear()
+            dropped = sum(len(tail) + len(tail.rejects) for tail in tails.values())
+            if dropped:
+                LOGGER.warning(
+                    "%d record(s) after the last STATE not committed: no state covers them "
+                    "(the next run sends them again)",
+                    dropped,
+                )
         self.submit(list(self.batches))
         self.writer.drain()
+
+    def _detach_tails(self) -> dict[str, Batch]:
+        """Split every batch at the newest pending state: the batches keep the records before
+        it, the returned ones (per stream) hold the later records, which no state covers."""
+        marks = self._pending[-1][2] if self._pending else {}
+        tails = {}
+        for stream, batch in self.batches.items():
+            mark = marks.get(stream)
+            if mark is None:
+                tails[stream] = batch
+                self.batches[stream] = Batch(batch.plan, self._fast.get(stream))
+            else:
+                tails[stream] = batch.detach_after(mark)
+        return tails
 
     def handle(self, message: Message) -> None:
         """Route a message other than RECORD by its type."""
         if message.type == "STATE":
-            self._pending.append((message.line, message.body.get("value")))
+            value = message.body.get("value")
+            problem = state_problem(value)
+            if problem is not None:  # never committed, never echoed: it would replace bookmarks
+                raise DataError(f"line {message.line}: STATE refused: {problem}")
+            marks = {}
+            if self._commit_at_states:  # where the records this state covers end
+                marks = {stream: batch.mark() for stream, batch in self.batches.items() if batch}
+            self._pending.append((message.line, value, marks))
             if self.writer.waiting == 0 or self._flush_due:  # else it leaves with a later commit
                 self._flush_due = False
                 self.submit(list(self.batches))
@@ -137,6 +186,10 @@ class Runner:
             self.on_schema(message)
         elif message.type == "ACTIVATE_VERSION":
             self.on_activate_version(message)
+        elif message.type == END_OF_INPUT and self._end_token is not None:
+            if message.body.get("token") != self._end_token:
+                raise DataError(f"line {message.line}: {END_OF_INPUT} with a wrong token")
+            self._ended = True
         elif message.type == "BATCH":
             raise DataError(f"line {message.line}: BATCH messages are not supported")
         else:
@@ -200,8 +253,17 @@ class Runner:
         stream, properties, key_properties = parse_schema(message)
         if self._schemas.get(stream) == (properties, key_properties):
             return  # a repeated SCHEMA changes nothing
-        self.submit(list(self.batches))
+        tails = self._detach_tails() if self._commit_at_states else {}
+        waiting, self._activations = self._activations, []
+        self.submit(list(self.batches))  # (with a state table: up to the newest state only)
         self.writer.drain()  # the writer is idle: its connection is ours until the next submit
+        self._activations = waiting
+        for name, tail in tails.items():  # records no state covers yet wait for one
+            if name == stream and tail:
+                self._carried.append(tail)  # written with its own (older) plan
+                self._flush_due = True  # the next STATE commits it at once
+            elif name != stream:
+                self.batches[name] = tail
         plan = self.planner.plan(message.line, stream, properties, key_properties)
         self._fast[stream] = fastpath.fast_stream(plan)
         self.batches[stream] = Batch(plan, self._fast[stream])
@@ -218,6 +280,10 @@ class Runner:
             raise DataError(f"line {message.line}: ACTIVATE_VERSION for unknown stream {stream!r}")
         if type(version) is not int:
             raise DataError(f"line {message.line}: ACTIVATE_VERSION needs an integer 'version'")
+        if self._commit_at_states:  # retired with the next STATE's commit, never before it
+            self._activations.append((batch.plan, version))
+            self._flush_due = True  # that STATE commits at once
+            return
         self.submit(list(self.batches), [(batch.plan, version)])
 
     def submit(
@@ -225,7 +291,13 @@ class Runner:
     ) -> None:
         """Hand the streams' batches to the writer with the newest state they make safe."""
         batches = [self.batches[stream] for stream in streams if self.batches[stream]]
+        if self._carried:
+            batches, self._carried = [*self._carried, *batches], []
+        if self._activations:
+            activations, self._activations = [*self._activations, *(activations or [])], []
         for batch in batches:
+            if batch.plan is not self.batches[batch.plan.stream].plan:
+                continue  # a carried batch: its stream already has a new one
             stream = batch.plan.stream
             self.batches[stream] = Batch(batch.plan, self._fast.get(stream))
         state = self._releasable()
@@ -242,6 +314,9 @@ class Runner:
             return None
         self._pending = self._pending[len(safe) :]
         return (safe[-1][1],)
+
+
+END_OF_INPUT = "END_OF_INPUT"  # the type of bizops' last line (see ``input_end_token``)
 
 
 def _no_schema(stream: Any) -> str:

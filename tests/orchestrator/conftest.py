@@ -25,6 +25,7 @@ AUTH = "auth-marked-secret-by-tap-from-env"
 STREAMS = ("alpha", "beta", "gamma")
 PROJECT = """\
 version: 1
+project_id: {name}
 taps:
   slow-tap:
     command: {command}
@@ -147,12 +148,30 @@ class SlowProject:
         conn.close()
         return found
 
+    def versions(self, stream: str) -> list[tuple[int, int, str]]:
+        """(id, updated, value) of every row of ``stream``, duplicates included, sorted."""
+        with psycopg2.connect(self.warehouse_url) as conn, conn.cursor() as cur:
+            query = sql.SQL("SELECT id, updated, value FROM {}.{}").format(
+                sql.Identifier(self.name), sql.Identifier(stream)
+            )
+            cur.execute(query)
+            found = sorted((int(i), int(u), v) for i, u, v in cur.fetchall())
+        conn.close()
+        return found
+
+    def tap_settings(self, settings: str) -> None:
+        """Add YAML lines (``key: value``) to the slow tap's config."""
+        path = self.root / "bizops.yml"
+        path.write_text(
+            path.read_text().replace("state_every: 10", f"state_every: 10\n      {settings}")
+        )
+
     def state(self) -> Any:
-        with Store(self.warehouse_url) as store:
+        with Store(self.warehouse_url, project=self.name) as store:
             return store.get_state(self.name)
 
     def runs(self) -> list[Any]:
-        with Store(self.warehouse_url) as store:
+        with Store(self.warehouse_url, project=self.name) as store:
             return store.runs(self.name)
 
 

@@ -3,7 +3,9 @@
 Config: ``data_file`` ({stream: [{"id", "updated", "value"}]}), ``delay`` (seconds per record),
 ``state_every`` (records between STATE messages), ``api_key`` (printed to stderr on purpose, to
 test redaction), ``auth`` (marked secret in --about, printed too), ``fail_after`` (exit 1 after
-that many records), ``ignore_sigterm``.
+that many records), ``ignore_sigterm``, ``bad_state`` (a STATE value sent after the first
+stream), ``keyless`` (streams sent without key properties), ``broken_after`` (a broken line
+after that many records, then exit 0).
 """
 
 from __future__ import annotations
@@ -83,7 +85,8 @@ def sync(config: dict[str, Any], data: dict[str, Any], state: dict[str, Any], ch
     bookmarks = dict(state.get("bookmarks") or {})
     every, delay, sent = int(config.get("state_every", 10)), float(config.get("delay", 0)), 0
     for name, fields in chosen.items():
-        emit({"type": "SCHEMA", "stream": name, "schema": SCHEMA, "key_properties": ["id"]})
+        keys = [] if name in config.get("keyless", ()) else ["id"]
+        emit({"type": "SCHEMA", "stream": name, "schema": SCHEMA, "key_properties": keys})
         since = (bookmarks.get(name) or {}).get("replication_key_value", -1)
         rows = sorted((r for r in data[name] if r["updated"] > since), key=lambda r: r["updated"])
         count = 0
@@ -91,6 +94,9 @@ def sync(config: dict[str, Any], data: dict[str, Any], state: dict[str, Any], ch
             time.sleep(delay)
             emit({"type": "RECORD", "stream": name, "record": {k: row[k] for k in fields}})
             count, sent = count + 1, sent + 1
+            if sent == config.get("broken_after"):
+                sys.stdout.write('{"type": "RECORD", "stream": "al\n')
+                return 0
             if sent == config.get("fail_after"):
                 sys.stderr.write("slow-tap: ERROR the source refused the request (HTTP 500)\n")
                 return 1
@@ -101,6 +107,8 @@ def sync(config: dict[str, Any], data: dict[str, Any], state: dict[str, Any], ch
                 if count == len(rows) and count % every:
                     point["value"] = count % every
                 sys.stderr.write(f"INFO METRIC: {json.dumps(point)}\n")
+        if "bad_state" in config:
+            emit({"type": "STATE", "value": config.pop("bad_state")})
     return 0
 
 

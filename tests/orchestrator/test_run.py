@@ -20,6 +20,7 @@ BIZOPS = str(Path(sys.executable).parent / "bizops")
 SECRET = "sandbox-client-secret"
 PROJECT = """\
 version: 1
+project_id: {schema}
 taps:
   tap-zuora:
     config:
@@ -75,7 +76,7 @@ def ids(warehouse_url: str, schema: str, table: str) -> set[str]:
 
 
 def stored_state(warehouse_url: str, pipeline: str):
-    store = Store(warehouse_url)
+    store = Store(warehouse_url, project=pipeline)  # (the tests' project id is the pipeline's)
     try:
         return store.get_state(pipeline)
     finally:
@@ -95,7 +96,7 @@ def test_second_run_loads_only_the_mutated_records(
     second = bizops(project, warehouse_url, "run", db_schema)
     assert second.returncode == 0, second.stderr
 
-    store = Store(warehouse_url)
+    store = Store(warehouse_url, project=db_schema)
     try:
         first_run, second_run = reversed(store.runs(db_schema)[:2])
     finally:
@@ -132,7 +133,7 @@ def test_wrong_secret_fails_the_run_with_a_clear_error(
 def test_second_concurrent_run_exits_with_already_running(
     project: Path, warehouse_url: str, db_schema: str
 ) -> None:
-    holder = Store(warehouse_url)
+    holder = Store(warehouse_url, project=db_schema)
     try:
         holder.lock(db_schema)
         result = bizops(project, warehouse_url, "run", db_schema)

@@ -37,6 +37,7 @@ def test_about_json_lists_capabilities_and_settings() -> None:
         "hard_delete",
         "state_table",
         "state_id",
+        "input_end_token",
         "add_metadata_columns",
     ]
     assert settings["password"]["secret"] is True

@@ -7,6 +7,7 @@ import json
 import random
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,78 @@ def _assert_exactly_once(db, schema: str, append_exact: bool) -> None:
     assert sorted(set(events)) == wanted  # nothing lost
     if append_exact:
         assert events == wanted  # and nothing twice
+
+
+END_TOKEN = "t0ken-of-this-run"
+END_LINE = json.dumps({"type": "END_OF_INPUT", "token": END_TOKEN})
+
+
+def _fail(config: Path, lines: list[str], cut: int, kind: str, tmp: Path) -> int:
+    """Feed the first ``cut`` lines, then fail the way ``kind`` says; the target's exit code."""
+    head = "".join(line + "\n" for line in lines[:cut])
+    with (tmp / "stderr.log").open("ab") as stderr:
+        proc = subprocess.Popen(
+            [str(TARGET), "--config", str(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(head.encode())
+        if kind == "broken-line":
+            proc.stdin.write(b'{"type": "RECORD", "stream": "events", "rec\n')
+        proc.stdin.flush()
+        if kind == "sigterm":
+            time.sleep(1.0)  # everything read: the target waits for more input
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        proc.stdin.close()
+        return proc.wait(timeout=60)
+
+
+@pytest.mark.parametrize(("kind", "code"), [("broken-line", 65), ("cut-short", 6), ("sigterm", 6)])
+def test_failed_input_commits_nothing_past_the_last_state_so_a_resume_is_exact(
+    make_config, db, db_schema: str, tmp_path: Path, kind: str, code: int
+) -> None:
+    # with a state table, records after the last STATE are not committed when the input fails:
+    # the resumed run sends them again, and append-only `events` must get each one once
+    rng = random.Random(kind)  # noqa: S311 - test data
+    for trial in range(3):
+        schema = f"{db_schema}_{trial}"
+        extra = {"input_end_token": END_TOKEN} if kind == "cut-short" else {}
+        config = make_config(
+            default_target_schema=schema,
+            batch_size_rows=40,
+            state_table="bizops_state",
+            state_id=STATE_ID,
+            **extra,
+        )
+        lines = tap(0).splitlines()
+        cut = rng.randint(40, len(lines) - 2)
+        while json.loads(lines[cut - 1])["type"] == "STATE":  # a tail after the last state
+            cut -= 1
+        try:
+            assert _fail(config, lines, cut, kind, tmp_path) == code
+            position = _resume_point(db, schema, [], True, 0)
+            sent_before = [json.loads(line) for line in lines[:cut]]
+            seqs = [
+                m["record"]["seq"]
+                for m in sent_before
+                if m["type"] == "RECORD" and m["stream"] == "events"
+            ]
+            committed = [r[0] for r in select(db, f'SELECT seq FROM "{schema}".events')]
+            assert sorted(committed) == [seq for seq in seqs if seq <= position]
+            rest = tap(position) + (END_LINE + "\n" if kind == "cut-short" else "")
+            source = tmp_path / f"resume-{kind}-{trial}.singer"
+            source.write_text(rest)
+            done = subprocess.run(
+                [str(TARGET), "--config", str(config), "--input", str(source)],
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+            _assert_exactly_once(db, schema, append_exact=True)
+        finally:
+            with db.cursor() as cur:
+                cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

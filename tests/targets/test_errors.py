@@ -104,3 +104,101 @@ def test_password_is_never_logged(make_config, warehouse_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "s3cret-pw" not in result.stderr
     assert "postgres:***@" in result.stderr
+
+
+BAD_STATES = [
+    ('"not an object"', 'a state must be a JSON object, not "not an object"'),
+    ("[1, 2]", "a state must be a JSON object, not [1, 2]"),
+    ("null", "a state must be a JSON object, not null"),
+    ('{"bookmarks": [1]}', "a state's 'bookmarks' must be a JSON object, not [1]"),
+    (
+        '{"bookmarks": {"users": "2024-01-01"}}',
+        "stream 'users': a stream's bookmark must be a JSON object, not \"2024-01-01\"",
+    ),
+]
+
+
+@pytest.mark.parametrize(("value", "problem"), BAD_STATES, ids=[v for v, _ in BAD_STATES])
+def test_a_state_that_is_not_an_object_is_refused_and_never_echoed(
+    run_target: RunTarget, db, db_schema: str, tmp_path: Path, value: str, problem: str
+) -> None:
+    lines = (DATA / "error_missing_key.singer").read_text().splitlines()[:5]
+    singer = tmp_path / "bad_state.singer"
+    singer.write_text("\n".join([*lines, f'{{"type": "STATE", "value": {value}}}']) + "\n")
+    result = run_target(singer, state_table="bizops_state", state_id="p")
+    assert result.returncode == 65
+    assert f"line 6: STATE refused: {problem}" in result.stderr
+    assert state_lines(result.stdout) == [{"users": 2}]
+    assert select(db, f'SELECT state FROM "{db_schema}".bizops_state') == [({"users": 2},)]
+    assert select(db, f'SELECT id FROM "{db_schema}".users ORDER BY id') == [(1,), (2,)]
+
+
+USERS = '{"type": "SCHEMA", "stream": "users", "key_properties": %s, "schema": {"type": "object", "properties": {"id": {"type": "integer"}%s}}}'  # noqa: E501
+WIDER = ', "extra": {"type": "string"}'
+
+
+@pytest.mark.parametrize("keys", ["[]", '["id"]'], ids=["keyless", "keyed"])
+@pytest.mark.parametrize("complete", [True, False], ids=["complete", "broken"])
+def test_with_a_state_table_a_schema_change_commits_no_record_past_the_last_state(
+    run_target: RunTarget, db, db_schema: str, tmp_path: Path, keys: str, complete: bool
+) -> None:
+    lines = [
+        USERS % (keys, ""),
+        '{"type": "RECORD", "stream": "users", "record": {"id": 1}}',
+        '{"type": "STATE", "value": {"n": 1}}',
+        '{"type": "RECORD", "stream": "users", "record": {"id": 2}}',
+        USERS % (keys, WIDER),  # the stream's table changes after a record no state covers
+        '{"type": "RECORD", "stream": "users", "record": {"id": 3, "extra": "x"}}',
+        '{"type": "STATE", "value": {"n": 3}}' if complete else '{"type": "REC',
+    ]
+    source = tmp_path / "schema_change.singer"
+    source.write_text("\n".join(lines) + "\n")
+    result = run_target(source, state_table="bizops_state", state_id="p")
+    assert result.returncode == (0 if complete else 65), result.stderr
+    rows = select(db, f'SELECT id, extra FROM "{db_schema}".users ORDER BY id')
+    if complete:
+        assert rows == [(1, None), (2, None), (3, "x")]
+        assert state_lines(result.stdout) == [{"n": 1}, {"n": 3}]
+    else:
+        assert rows == [(1, None)]
+        assert state_lines(result.stdout) == [{"n": 1}]
+
+
+@pytest.mark.parametrize(
+    ("ending", "code", "message"),
+    [
+        ('{"type": "END_OF_INPUT", "token": "tok"}', 0, None),
+        ("", 6, "the input ended without bizops' END_OF_INPUT line"),
+        ('{"type": "END_OF_INPUT", "token": "forged"}', 65, "line 6: END_OF_INPUT with a wrong"),
+        (
+            '{"type": "END_OF_INPUT", "token": "tok"}\n{"type": "STATE", "value": {}}',
+            65,
+            "line 7: input continues after END_OF_INPUT",
+        ),
+    ],
+    ids=["ended", "cut-short", "wrong-token", "more-after-end"],
+)
+def test_with_an_end_token_only_a_complete_input_commits_past_the_last_state(
+    run_target: RunTarget,
+    db,
+    db_schema: str,
+    tmp_path: Path,
+    ending: str,
+    code: int,
+    message: str | None,
+) -> None:
+    lines = (DATA / "error_missing_key.singer").read_text().splitlines()[:5]
+    source = tmp_path / "ending.singer"
+    source.write_text("\n".join([*lines, ending]) + "\n")
+    result = run_target(source, state_table="bizops_state", state_id="p", input_end_token="tok")
+    assert result.returncode == code, result.stderr
+    if message is not None:
+        assert message in result.stderr
+    committed = [(1,), (2,), (3,)] if code == 0 else [(1,), (2,)]
+    assert select(db, f'SELECT id FROM "{db_schema}".users ORDER BY id') == committed
+
+
+def test_an_end_token_needs_a_state_table(run_target: RunTarget) -> None:
+    result = run_target(DATA / "error_missing_key.singer", input_end_token="tok")
+    assert result.returncode == 2
+    assert "input_end_token: needs state_table" in result.stderr

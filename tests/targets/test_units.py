@@ -190,3 +190,36 @@ def test_batches_split_rows_that_update_keys_sent_earlier_in_the_run(fast: bool)
     plan.run_keys = None  # no longer tracked (as after a stored key): in-batch repeats only
     third = batch_of([(5, "i"), (5, "j")])
     assert not third.tracked and third.duplicates and not third.updates
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_batch_detaches_the_records_after_a_mark_with_their_update_spans(fast: bool) -> None:
+    columns = [
+        Column("k", "k", "bigint", frozenset({"integer"})),
+        Column("v", "v", "text", frozenset({"string"})),
+    ]
+    plan = StreamPlan("s", "x", "s", columns, ("k",), ("k",), ())
+    reader = fastpath.fast_stream(plan) if fast else None
+    decode = fastpath.decoder([reader]).decode if reader else None
+    batch = Batch(plan, reader)
+    mark = None
+    for number, (k, v) in enumerate([(1, "a"), (2, "b"), (1, "c"), (3, "d"), (2, "e")], 1):
+        line = b'{"type": "RECORD", "stream": "s", "record": {"k": %d, "v": "%s"}}' % (
+            k,
+            v.encode(),
+        )
+        if decode:
+            assert batch.add_fast(decode(line), line, number, False)
+        else:
+            message = reader_module.parse_message(number, line)
+            batch.add(message.body["record"], message)
+        if number == 3:
+            mark = batch.mark()  # a STATE came after line 3
+    tail = batch.detach_after(mark)
+    assert (len(batch), batch.lines, batch.first_line) == (3, [1, 2, 3], 1)
+    assert batch.split() == (b'1,"a"\n2,"b"\n', b'1,"c"\n')
+    assert (len(tail), tail.lines, tail.first_line) == (2, [4, 5], 4)
+    assert tail.split() == (b'3,"d"\n', b'2,"e"\n')
+    assert [tail.row_index(i, "updates") for i in range(1)] == [1]
+    empty = tail.detach_after(Batch(plan, reader).mark())
+    assert (len(tail), bool(tail), len(empty), empty.first_line) == (0, False, 2, 4)
