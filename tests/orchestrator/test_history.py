@@ -70,8 +70,7 @@ def test_json_progress_gives_null_loaded_for_a_target_without_counts(
 
 def test_target_postgres_counts_stay_known(slow_project: SlowProject) -> None:
     assert slow_project.bizops("run", slow_project.name).returncode == 0
-    with Store(slow_project.warehouse_url) as store:
-        (run,) = store.runs(slow_project.name)
+    (run,) = slow_project.runs()
     assert run.stream_counts == {"alpha": 60, "beta": 60, "gamma": 60}
 
 
@@ -79,6 +78,7 @@ def pip_project(root: Path, schema: str) -> Path:
     wheel = build_wheel(root)
     project = {
         "version": 1,
+        "project_id": schema,
         "taps": {"tiny-tap": {"pip_url": str(wheel)}},
         "targets": {"target-postgres": {"config": {"default_target_schema": schema}}},
         "pipelines": [{"name": schema, "tap": "tiny-tap", "target": "target-postgres"}],
@@ -134,7 +134,7 @@ def test_a_first_run_logs_its_plugin_install_and_counts_it_in_its_duration(
     assert installed, log.read_text()
     install_seconds = float(installed.group(1))
     assert install_seconds >= 1.0  # a venv and a pip install
-    with Store(warehouse_url) as store:
+    with Store(warehouse_url, project=db_schema) as store:
         (run,) = store.runs(db_schema)
     assert run.seconds is not None and run.seconds >= install_seconds
     summary = re.search(r"run \d+ succeeded in ([0-9.]+)s", lines[-1])
