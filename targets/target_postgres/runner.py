@@ -151,9 +151,9 @@ class Runner:
             message = self._decode(line)  # type: ignore[misc]
         except fastpath.DecodeError:
             return False
-        if message.type != "RECORD":
+        stream = self._fast_streams.get(type(message))
+        if stream is None or message.type != "RECORD":
             return False
-        stream = self._fast_streams[type(message)]
         batch = self.batches[stream]
         rows = batch.add_fast(message, line, number, controls)
         if not rows:

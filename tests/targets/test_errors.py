@@ -24,14 +24,19 @@ STRUCTURAL = [
         "error_schema_without_properties.singer",
         "line 6: SCHEMA for stream 'orders' has no 'properties' object",
     ),
+    # with one stream declared, the fast path's decoder took a RECORD without "stream" as
+    # that stream's and overwrote row 1 (exit 0)
+    ("error_record_without_stream.singer", "line 6: RECORD without a 'stream' name"),
 ]
 
 
+# "types" reads plain records on the fast path, "strict" reads every line the full way
+@pytest.mark.parametrize("validate", ["types", "strict"])
 @pytest.mark.parametrize(("name", "message"), STRUCTURAL, ids=[s[0] for s in STRUCTURAL])
 def test_structural_error_commits_earlier_rows_and_exits_65(
-    run_target: RunTarget, db, db_schema: str, name: str, message: str
+    run_target: RunTarget, db, db_schema: str, name: str, message: str, validate: str
 ) -> None:
-    result = run_target(DATA / name)
+    result = run_target(DATA / name, validate_records=validate)
     assert result.returncode == 65
     assert message in result.stderr
     assert select(db, f'SELECT id, name FROM "{db_schema}".users ORDER BY id') == [
