@@ -172,24 +172,50 @@ def _fast(slow: Encoder, encoder: Encoder, kinds: frozenset[str]) -> Encoder:
 
 
 def strip_nul(value: Any) -> Any:
-    """The value with every U+0000 removed from its strings (object keys too)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {strip_nul(key): strip_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [strip_nul(item) for item in value]
-    return value
+    """The value with every U+0000 removed from its strings (object keys too).
+
+    Walks containers with an explicit stack: a value may be nested as deep as a line can be
+    (1024 levels), deeper than Python's recursion limit.
+    """
+    if not isinstance(value, dict | list):
+        return value.replace("\x00", "") if isinstance(value, str) else value
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]  # (source, target, slot)
+    while stack:
+        item, into, slot = stack.pop()
+        if isinstance(item, str):
+            item = item.replace("\x00", "")
+        elif isinstance(item, dict):
+            copy: dict[str, Any] = {}
+            members = []
+            for key, member in item.items():
+                key = key.replace("\x00", "")
+                copy[key] = None
+                members.append((member, copy, key))
+            stack.extend(reversed(members))  # filled in order: of two equal keys the last wins
+            item = copy
+        elif isinstance(item, list):
+            item_copy: list[Any] = [None] * len(item)
+            stack.extend((member, item_copy, index) for index, member in enumerate(item))
+            item = item_copy
+        into[slot] = item
+    return root[0]
 
 
 def holds_nul(value: Any) -> bool:
-    """Whether a string anywhere in the value holds U+0000, which PostgreSQL text cannot store."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(holds_nul(item) for item in value)
+    """Whether a string anywhere in the value holds U+0000, which PostgreSQL text cannot store
+    (walked with an explicit stack, as in :func:`strip_nul`)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

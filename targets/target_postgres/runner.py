@@ -93,17 +93,21 @@ class Runner:
 
     def run(self, lines: Iterable[bytes]) -> RunResult:
         """Process every message, then commit everything and write the last state."""
+        number = 0
         try:
-            for number, line in enumerate(lines, 1):
-                if self._decode is not None and self._fast_record(number, line):
-                    continue
-                message = parse_message(number, line)
-                if message is None:
-                    continue
-                if message.type == "RECORD":
-                    self.on_record(message)
-                else:
-                    self.handle(message)
+            try:
+                for number, line in enumerate(lines, 1):
+                    if self._decode is not None and self._fast_record(number, line):
+                        continue
+                    message = parse_message(number, line)
+                    if message is None:
+                        continue
+                    if message.type == "RECORD":
+                        self.on_record(message)
+                    else:
+                        self.handle(message)
+            except RecursionError as exc:  # a value nested too deeply for some step to walk
+                raise DataError(f"line {number}: nested too deeply to process") from exc
         except (DataError, Interrupted):
             if self.writer.error is None:
                 self.finish()  # commit what came before the bad line (or the signal)
@@ -149,7 +153,7 @@ class Runner:
             return False
         try:
             message = self._decode(line)  # type: ignore[misc]
-        except fastpath.DecodeError:
+        except (fastpath.DecodeError, RecursionError):  # deep nesting: orjson reads more levels
             return False
         stream = self._fast_streams.get(type(message))
         if stream is None or message.type != "RECORD":

@@ -1,0 +1,95 @@
+"""Hostile Singer input: every line gives a faithful load, a reject with its reason, or exit 65
+naming the line after committing everything before it -- the same on the fast and full paths,
+and never a crash (exit 1, traceback)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from target_postgres import reader
+from tests.targets.conftest import RunTarget, select, state_lines
+
+SCHEMA = {
+    "type": "SCHEMA",
+    "stream": "users",
+    "key_properties": ["id"],
+    "schema": {
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": ["null", "string"]},
+            "n": {"type": ["null", "number"]},
+            "doc": {"type": ["null", "object"]},
+        }
+    },
+}
+# How a record line reaches the loader: "fast" (msgspec), "exact" (a number a double cannot
+# hold sends the line through the standard library's decoder), "nul" (an escaped NUL: the full
+# path, and a loaded reject), "strict" (validate_records strict: the full path and jsonschema).
+PATHS = {
+    "fast": ({}, {}),
+    "exact": ({"n": 12345678901234567890}, {}),
+    "nul": ({"name": "x\x00"}, {}),
+    "strict": ({}, {"validate_records": "strict"}),
+}
+
+
+def nested(depth: int) -> str:
+    """A JSON object nested ``depth`` levels deep: {"a": {"a": ... {} ...}}."""
+    return '{"a":' * (depth - 1) + "{}" + "}" * (depth - 1)
+
+
+def record(id_: int, path: str, doc: str | None = None) -> str:
+    fields = {"id": id_, **PATHS[path][0]}
+    text = json.dumps({"type": "RECORD", "stream": "users", "record": fields})
+    return text if doc is None else text[:-2] + f', "doc": {doc}}}}}'
+
+
+def write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join([json.dumps(SCHEMA), *lines]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_a_line_nested_too_deeply_exits_65_naming_it_after_committing_what_came_before(
+    run_target: RunTarget, tmp_path: Path, db, db_schema: str, path: str
+) -> None:
+    # issue 10 item 8: a record nested 5,000 levels crashed the target (RecursionError, exit 1)
+    # and the valid record before it was not committed
+    lines = [record(1, path), json.dumps({"type": "STATE", "value": {"users": 1}})]
+    lines += [record(2, path), record(3, path, nested(5000)), record(4, path)]
+    result = run_target(write(tmp_path / "in.singer", lines), **PATHS[path][1])
+    assert result.returncode == 65, result.stderr
+    assert "line 5: invalid JSON: nested deeper than 1024 levels" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert select(db, f'SELECT id FROM "{db_schema}".users ORDER BY id') == [(1,), (2,)]
+    assert state_lines(result.stdout) == [{"users": 1}]
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+def test_values_nested_up_to_the_depth_limit_load_exactly(
+    run_target: RunTarget, tmp_path: Path, db, db_schema: str, path: str
+) -> None:
+    # the line is 1024 levels deep (message, record, 1022 of doc): the deepest orjson reads;
+    # past msgspec's (~1000) and orjson.dumps' (254) depths and Python's recursion limit
+    doc = nested(1022)
+    state = nested(1023)  # the STATE line is 1024 levels deep too
+    lines = [record(1, path, doc), f'{{"type": "STATE", "value": {state}}}', record(2, path)]
+    result = run_target(write(tmp_path / "in.singer", lines), **PATHS[path][1])
+    assert result.returncode == 0, result.stderr
+    query = f'SELECT id, doc = %s::jsonb FROM "{db_schema}".users ORDER BY id'
+    assert select(db, query, doc) == [(1, True), (2, None)]
+    assert result.stdout.splitlines() == [state]
+    rejects = select(db, f'SELECT line, loaded FROM "{db_schema}"._bizops_rejects ORDER BY line')
+    assert rejects == ([(2, True), (4, True)] if path == "nul" else [])
+
+
+@pytest.mark.parametrize("long_number", [False, True])
+def test_the_reader_takes_1024_levels_and_names_the_limit_beyond(long_number: bool) -> None:
+    number = b"12345678901234567890" if long_number else b"1"  # the exact or the orjson way
+    deepest = b"[" * 1024 + number + b"]" * 1024
+    assert reader.encode(reader.decode(deepest)) == deepest.decode()
+    with pytest.raises(ValueError, match=r"^nested deeper than 1024 levels$"):
+        reader.decode(b"[" + deepest + b"]")
