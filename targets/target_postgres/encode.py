@@ -64,7 +64,9 @@ def integer(value: Any) -> str:
     """
     kind = type(value)
     if kind is float and value.is_integer():
-        value, kind = int(value), int
+        # the number as written (the reader's floats hold at most 15 digits, so repr gives them
+        # back): int(1e30) would be the double's 1000000000000000019884624838656
+        value, kind = int(Decimal(repr(value))), int
     elif kind is Decimal and value.is_finite() and value == value.to_integral_value():
         value, kind = int(value), int
     if kind is int:

@@ -133,7 +133,9 @@ class Runner:
     def handle(self, message: Message) -> None:
         """Route a message other than RECORD by its type."""
         if message.type == "STATE":
-            self._pending.append((message.line, message.body.get("value")))
+            if "value" not in message.body:  # echoing it as null would lose the bookmarks
+                raise DataError(f"line {message.line}: STATE without a 'value'")
+            self._pending.append((message.line, message.body["value"]))
             if self.writer.waiting == 0 or self._flush_due:  # else it leaves with a later commit
                 self._flush_due = False
                 self.submit(list(self.batches))

@@ -27,6 +27,27 @@ STRUCTURAL = [
     # with one stream declared, the fast path's decoder took a RECORD without "stream" as
     # that stream's and overwrote row 1 (exit 0)
     ("error_record_without_stream.singer", "line 6: RECORD without a 'stream' name"),
+    # issue 10, the class of items 7 and 8: each of these was exit 1 (a traceback, or
+    # PostgreSQL's refusal as a [system] error) -- or, without a value, a STATE echoed as null
+    (
+        "error_schema_nul_stream.singer",
+        "line 6: SCHEMA for stream 'ord\\x00ers': the name holds a NUL character, which "
+        "PostgreSQL cannot store",
+    ),
+    (
+        "error_schema_nul_property.singer",
+        "line 6: SCHEMA for stream 'orders': property 'no\\x00te': the name holds a NUL",
+    ),
+    (
+        "error_key_listed_twice.singer",
+        "line 6: SCHEMA for stream 'orders': key property 'id' is listed twice in 'key_properties'",
+    ),
+    (
+        "error_anyof_not_a_list.singer",
+        "line 6: SCHEMA for stream 'orders': 'anyOf' must be a list of schemas, got "
+        '{"type":"integer"}',
+    ),
+    ("error_state_without_value.singer", "line 6: STATE without a 'value'"),
 ]
 
 

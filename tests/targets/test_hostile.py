@@ -93,3 +93,59 @@ def test_the_reader_takes_1024_levels_and_names_the_limit_beyond(long_number: bo
     assert reader.encode(reader.decode(deepest)) == deepest.decode()
     with pytest.raises(ValueError, match=r"^nested deeper than 1024 levels$"):
         reader.decode(b"[" + deepest + b"]")
+
+
+def test_a_schema_postgresql_cannot_hold_exits_65_naming_the_line(
+    run_target: RunTarget, tmp_path: Path, db, db_schema: str
+) -> None:
+    # was exit 1: "[system] PostgreSQL error: tables can have at most 1600 columns"
+    wide = {f"p{i}": {"type": "string"} for i in range(1700)}
+    lines = [record(1, "fast"), json.dumps({"type": "STATE", "value": {"users": 1}})]
+    lines.append(json.dumps({"type": "SCHEMA", "stream": "wide", "schema": {"properties": wide}}))
+    result = run_target(write(tmp_path / "in.singer", lines))
+    assert result.returncode == 65, result.stderr
+    assert (
+        "line 4: SCHEMA for stream 'wide': PostgreSQL cannot hold the table: tables can have at "
+        "most 1600 columns"
+    ) in result.stderr
+    assert select(db, f'SELECT id FROM "{db_schema}".users') == [(1,)]
+    assert state_lines(result.stdout) == [{"users": 1}]
+
+
+@pytest.mark.parametrize("validate", ["types", "strict"])
+def test_an_integer_written_with_an_exponent_loads_as_written(
+    run_target: RunTarget, tmp_path: Path, db, db_schema: str, validate: str
+) -> None:
+    # 1e30 is the integer 10**30; int(1e30) is the double's 1000000000000000019884624838656
+    schema = {"type": "SCHEMA", "stream": "counts", "key_properties": ["id"]}
+    schema["schema"] = {"properties": {"id": {"type": "integer"}, "c": {"type": "integer"}}}
+    lines = [json.dumps(schema)]
+    lines += [
+        f'{{"type": "RECORD", "stream": "counts", "record": {{"id": {i}, "c": {c}}}}}'
+        for i, c in [(1, "1e30"), (2, "2.0"), (3, "-4E+18"), (4, "1e0")]
+    ]
+    source = tmp_path / "in.singer"
+    source.write_text("\n".join(lines) + "\n")
+    result = run_target(source, validate_records=validate)
+    assert result.returncode == 0, result.stderr
+    # the column becomes numeric (10**30 is beyond 64 bits); values compare exactly
+    assert select(db, f'SELECT id, c FROM "{db_schema}".counts ORDER BY id') == [
+        (1, 10**30),
+        (2, 2),
+        (3, -4 * 10**18),
+        (4, 1),
+    ]
+
+
+def test_a_format_that_is_not_a_string_names_no_column_type(
+    run_target: RunTarget, tmp_path: Path, db, db_schema: str
+) -> None:
+    # was a TypeError traceback (an unhashable format), exit 1
+    schema = {"type": "SCHEMA", "stream": "notes", "key_properties": []}
+    schema["schema"] = {"properties": {"at": {"type": "string", "format": ["date-time"]}}}
+    record_line = {"type": "RECORD", "stream": "notes", "record": {"at": "not a date"}}
+    source = tmp_path / "in.singer"
+    source.write_text(json.dumps(schema) + "\n" + json.dumps(record_line) + "\n")
+    result = run_target(source)
+    assert result.returncode == 0, result.stderr
+    assert select(db, f'SELECT at FROM "{db_schema}".notes') == [("not a date",)]
