@@ -149,3 +149,29 @@ def test_a_format_that_is_not_a_string_names_no_column_type(
     result = run_target(source)
     assert result.returncode == 0, result.stderr
     assert select(db, f'SELECT at FROM "{db_schema}".notes') == [("not a date",)]
+
+
+def test_strict_validation_too_deep_for_jsonschema_is_a_reject(
+    run_target: RunTarget, tmp_path: Path, db, db_schema: str
+) -> None:
+    # a schema and a record 500 levels deep: jsonschema recurses past Python's limit (was a
+    # RecursionError traceback); the record is kept, raw, in the rejects table
+    levels = 500
+    doc_schema = (
+        '{"type":"object","properties":{"a":' * levels + '{"type":"string"}' + "}}" * levels
+    )
+    schema = (
+        '{"type":"SCHEMA","stream":"s","key_properties":["id"],"schema":{"properties":'
+        f'{{"id":{{"type":"integer"}},"doc":{doc_schema}}}}}}}'
+    )
+    deep = '{"type":"RECORD","stream":"s","record":{"id":1,"doc":' + '{"a":' * levels + '"x"'
+    deep += "}" * levels + "}}"
+    shallow = '{"type":"RECORD","stream":"s","record":{"id":2}}'
+    source = tmp_path / "in.singer"
+    source.write_text("\n".join([schema, deep, shallow]) + "\n")
+    result = run_target(source, validate_records="strict")
+    assert result.returncode == 0, result.stderr
+    assert select(db, f'SELECT id FROM "{db_schema}".s') == [(2,)]
+    assert select(db, f'SELECT stream, line, raw, reason FROM "{db_schema}"._bizops_rejects') == [
+        ("s", 2, deep, "record: nested too deeply for strict validation")
+    ]
