@@ -23,6 +23,7 @@ COPY_OPTIONS = "FORMAT csv, ESCAPE E'\\\\', NULL 'null'"
 NULL = "null"
 Encoder = Callable[[Any], str]
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+_BIGINT_DIGITS = 18  # a Decimal whose adjusted exponent is above this is beyond 64 bits
 
 
 def quote(text: str) -> str:
@@ -68,6 +69,8 @@ def integer(value: Any) -> str:
         # back): int(1e30) would be the double's 1000000000000000019884624838656
         value, kind = int(Decimal(repr(value))), int
     elif kind is Decimal and value.is_finite() and value == value.to_integral_value():
+        if value.adjusted() > _BIGINT_DIGITS:  # beyond 64 bits: never int() it (1e999999999
+            raise NeedsNumeric(str(value))  # would take a billion digits); numeric reads it
         value, kind = int(value), int
     if kind is int:
         if BIGINT_MIN <= value <= BIGINT_MAX:
@@ -110,9 +113,15 @@ _JSON_KIND = {
 def json_kind(value: Any) -> str:
     """The JSON Schema type of a decoded value (``integer`` for integral numbers)."""
     kind = _JSON_KIND.get(type(value), "null")
-    if kind == "number" and value == int(value):
-        return "integer"
+    if kind == "number":  # (not int(value): 1e999999999 would take a billion digits)
+        integral = value.is_integer() if type(value) is float else _integral(value)
+        if integral:
+            return "integer"
     return kind
+
+
+def _integral(value: Decimal) -> bool:
+    return value.is_finite() and value == value.to_integral_value()
 
 
 def checked(encoder: Encoder, kinds: frozenset[str] | None) -> Encoder:

@@ -169,7 +169,10 @@ def nesting(line: bytes) -> int:
 
 
 def _parse_int(text: str) -> int | Decimal:
-    """Integers orjson cannot write (beyond 64 bits) become ``Decimal``, written digit for digit."""
+    """Integers orjson cannot write (beyond 64 bits) become ``Decimal``, written digit for digit
+    (and not made an int first: Python refuses int() of more than 4300 digits)."""
+    if len(text) > 20:
+        return Decimal(text)
     value = int(text)
     return value if _ORJSON_INT_MIN <= value <= _ORJSON_INT_MAX else Decimal(text)
 

@@ -4,13 +4,20 @@ and never a crash (exit 1, traceback)."""
 
 from __future__ import annotations
 
+import io
 import json
+import uuid
+from decimal import Decimal
 from pathlib import Path
 
+import psycopg2
 import pytest
 
+from bizops_core.errors import DataError
 from target_postgres import reader
-from tests.targets.conftest import RunTarget, select, state_lines
+from target_postgres.config import TargetConfig
+from target_postgres.runner import load
+from tests.targets.conftest import DATA, RunTarget, select, state_lines
 
 SCHEMA = {
     "type": "SCHEMA",
@@ -174,4 +181,80 @@ def test_strict_validation_too_deep_for_jsonschema_is_a_reject(
     assert select(db, f'SELECT id FROM "{db_schema}".s') == [(2,)]
     assert select(db, f'SELECT stream, line, raw, reason FROM "{db_schema}"._bizops_rejects') == [
         ("s", 2, deep, "record: nested too deeply for strict validation")
+    ]
+
+
+# --- every line of tests/data/hostile_lines.singer, in-process, on both paths ---------------
+HOSTILE = (DATA / "hostile_lines.singer").read_bytes().split(b"\n")[:-1]
+PREFIX = [json.dumps(SCHEMA).encode(), record(1, "fast").encode(), b'{"type":"STATE","value":1}']
+SUFFIX = [record(9, "fast").encode()]
+
+
+def outcome(warehouse_url: str, schema: str, lines: list[bytes], validate: str) -> tuple:
+    """What a run in-process did: its DataError (None on success), the ids in users, and the
+    rejects (line, loaded). Any other exception fails the test."""
+    config = TargetConfig(
+        database_url=warehouse_url, default_target_schema=schema, validate_records=validate
+    )
+    error = None
+    try:
+        load(config, lines, io.StringIO())
+    except DataError as exc:
+        error = str(exc)
+    conn = psycopg2.connect(warehouse_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'SELECT id FROM "{schema}".users ORDER BY id')
+            ids = [row[0] for row in cur.fetchall()]
+            cur.execute(f'SELECT line, loaded FROM "{schema}"._bizops_rejects ORDER BY line')
+            rejects = cur.fetchall()
+            cur.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        conn.commit()
+    finally:
+        conn.close()
+    return error, ids, rejects
+
+
+def test_no_hostile_line_crashes_and_both_paths_agree(warehouse_url: str) -> None:
+    failures = []
+    for index, line in enumerate(HOSTILE, 1):
+        lines = [*PREFIX, line, *SUFFIX]
+        seen = {}
+        for validate in ("types", "strict"):  # the fast path, and the full path alone
+            schema = f"h_{uuid.uuid4().hex[:12]}"
+            try:
+                seen[validate] = outcome(warehouse_url, schema, lines, validate)
+            except Exception as exc:  # noqa: BLE001 - a crash is what this test looks for
+                failures.append(f"hostile line {index}, {validate}: {exc!r}")
+                continue
+            error, ids, _ = seen[validate]
+            if error is not None and (not error.startswith("line 4: ") or ids != [1]):
+                failures.append(f"hostile line {index}, {validate}: {error!r}, ids {ids}")
+        if len(seen) == 2 and seen["types"] != seen["strict"]:
+            failures.append(f"hostile line {index}: paths differ: {seen}")
+    assert failures == []
+
+
+@pytest.mark.parametrize("validate", ["types", "strict"])
+def test_huge_numbers_load_or_are_rejected_promptly_on_the_full_path(
+    run_target: RunTarget, tmp_path: Path, db, db_schema: str, validate: str
+) -> None:
+    # the full path made 1e999999999 an int (a billion digits: the target hung) and refused
+    # int() of a 5,000-digit integer ("invalid JSON", exit 65) that the fast path loads
+    digits = "9" * 5000
+    schema = {"type": "SCHEMA", "stream": "big", "key_properties": ["id"]}
+    schema["schema"] = {"properties": {"id": {"type": "integer"}, "n": {"type": "number"}}}
+    lines = [json.dumps(schema)]
+    for id_, n in [(1, "1e999999999"), (2, digits), (3, "1e400")]:
+        lines.append(f'{{"type": "RECORD", "stream": "big", "record": {{"id": {id_}, "n": {n}}}}}')
+    source = tmp_path / "in.singer"
+    source.write_text("\n".join(lines) + "\n")
+    result = run_target(source, validate_records=validate)  # (the fixture's timeout: 120 s)
+    assert result.returncode == 0, result.stderr
+    assert select(db, f'SELECT id, n FROM "{db_schema}".big ORDER BY id') == [
+        (2, Decimal(digits)),
+        (3, 10**400),
+    ]
+    assert select(db, f'SELECT line, reason FROM "{db_schema}"._bizops_rejects') == [
+        (2, "PostgreSQL refused a value: column 'n': value overflows numeric format")
     ]
