@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 NAME = "target-postgres"
+DESCRIPTION = (
+    "Singer target loading PostgreSQL through COPY and merge on the key properties, with "
+    "rejects, type widening and the state committed with the data."
+)
 CAPABILITIES = ("about", "target-schema")
 DISTRIBUTION = "bizops"
 

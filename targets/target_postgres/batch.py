@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+import orjson
 
 from target_postgres import encode, fastpath
 from target_postgres.meta import Reject
@@ -241,7 +242,9 @@ class Batch:
             row = self._encode_row(record) if self._encode_row else None
         except encode.Misfit:
             reason = reason or self._misfit(record)
-        except encode.NeedsNumeric:
+        except (encode.NeedsNumeric, orjson.JSONEncodeError):
+            # an integer beyond 64 bits, or an object nested deeper than the inline orjson call
+            # writes (254 levels): the per-field encoders widen the column / write any depth
             try:
                 row = ",".join(self._widened(record))
             except encode.Misfit:  # another property does not fit either

@@ -23,6 +23,7 @@ COPY_OPTIONS = "FORMAT csv, ESCAPE E'\\\\', NULL 'null'"
 NULL = "null"
 Encoder = Callable[[Any], str]
 BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+_BIGINT_DIGITS = 18  # a Decimal whose adjusted exponent is above this is beyond 64 bits
 
 
 def quote(text: str) -> str:
@@ -64,8 +65,12 @@ def integer(value: Any) -> str:
     """
     kind = type(value)
     if kind is float and value.is_integer():
-        value, kind = int(value), int
+        # the number as written (the reader's floats hold at most 15 digits, so repr gives them
+        # back): int(1e30) would be the double's 1000000000000000019884624838656
+        value, kind = int(Decimal(repr(value))), int
     elif kind is Decimal and value.is_finite() and value == value.to_integral_value():
+        if value.adjusted() > _BIGINT_DIGITS:  # beyond 64 bits: never int() it (1e999999999
+            raise NeedsNumeric(str(value))  # would take a billion digits); numeric reads it
         value, kind = int(value), int
     if kind is int:
         if BIGINT_MIN <= value <= BIGINT_MAX:
@@ -108,9 +113,15 @@ _JSON_KIND = {
 def json_kind(value: Any) -> str:
     """The JSON Schema type of a decoded value (``integer`` for integral numbers)."""
     kind = _JSON_KIND.get(type(value), "null")
-    if kind == "number" and value == int(value):
-        return "integer"
+    if kind == "number":  # (not int(value): 1e999999999 would take a billion digits)
+        integral = value.is_integer() if type(value) is float else _integral(value)
+        if integral:
+            return "integer"
     return kind
+
+
+def _integral(value: Decimal) -> bool:
+    return value.is_finite() and value == value.to_integral_value()
 
 
 def checked(encoder: Encoder, kinds: frozenset[str] | None) -> Encoder:
@@ -172,24 +183,50 @@ def _fast(slow: Encoder, encoder: Encoder, kinds: frozenset[str]) -> Encoder:
 
 
 def strip_nul(value: Any) -> Any:
-    """The value with every U+0000 removed from its strings (object keys too)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {strip_nul(key): strip_nul(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [strip_nul(item) for item in value]
-    return value
+    """The value with every U+0000 removed from its strings (object keys too).
+
+    Walks containers with an explicit stack: a value may be nested as deep as a line can be
+    (1024 levels), deeper than Python's recursion limit.
+    """
+    if not isinstance(value, dict | list):
+        return value.replace("\x00", "") if isinstance(value, str) else value
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(value, root, 0)]  # (source, target, slot)
+    while stack:
+        item, into, slot = stack.pop()
+        if isinstance(item, str):
+            item = item.replace("\x00", "")
+        elif isinstance(item, dict):
+            copy: dict[str, Any] = {}
+            members = []
+            for key, member in item.items():
+                key = key.replace("\x00", "")
+                copy[key] = None
+                members.append((member, copy, key))
+            stack.extend(reversed(members))  # filled in order: of two equal keys the last wins
+            item = copy
+        elif isinstance(item, list):
+            item_copy: list[Any] = [None] * len(item)
+            stack.extend((member, item_copy, index) for index, member in enumerate(item))
+            item = item_copy
+        into[slot] = item
+    return root[0]
 
 
 def holds_nul(value: Any) -> bool:
-    """Whether a string anywhere in the value holds U+0000, which PostgreSQL text cannot store."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(holds_nul(item) for item in value)
+    """Whether a string anywhere in the value holds U+0000, which PostgreSQL text cannot store
+    (walked with an explicit stack, as in :func:`strip_nul`)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

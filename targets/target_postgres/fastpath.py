@@ -131,12 +131,20 @@ def _decimal(raw: bytes) -> Decimal:
     return Decimal(raw.decode("ascii"))
 
 
+# A tagged Struct on its own takes a message without the tag field as its own: a RECORD with
+# no "stream" would load into the only fast stream. In a union the tag is required, so the
+# decoder always holds this envelope too; its tag "" is no stream's name (a SCHEMA needs a
+# non-empty one), and a line decoded into it takes the full way, which names the error.
+NO_STREAM = msgspec.defstruct("NoStream", [], tag_field="stream", tag="", kw_only=True, gc=False)
+
+
 def decoder(streams: list[FastStream]) -> msgspec.json.Decoder | None:
-    """One decoder for the RECORD lines of every fast stream (a union tagged by ``stream``)."""
+    """One decoder for the RECORD lines of every fast stream (a union tagged by ``stream``,
+    which a line must name)."""
     if not streams:
         return None
-    envelopes = tuple(stream.envelope for stream in streams)
-    return msgspec.json.Decoder(Union[envelopes] if len(envelopes) > 1 else envelopes[0])  # noqa: UP007
+    envelopes = (*(stream.envelope for stream in streams), NO_STREAM)
+    return msgspec.json.Decoder(Union[envelopes])  # noqa: UP007
 
 
 def _plain_name(name: str) -> bool:

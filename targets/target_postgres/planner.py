@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+import psycopg2
+
 from bizops_core.errors import DataError
 from target_postgres import table, types
 from target_postgres.batch import (
@@ -22,6 +24,8 @@ from target_postgres.meta import IdentifierMap
 from target_postgres.reader import Message
 
 LOGGER = logging.getLogger("target_postgres.planner")
+_LIMIT_EXCEEDED = "54"  # SQLSTATE class: more than 1600 columns, too many key columns, ...
+_NUL_NAME = "the name holds a NUL character, which PostgreSQL cannot store"
 
 
 class Planner:
@@ -48,6 +52,14 @@ class Planner:
         except DataError as exc:
             self.conn.rollback()
             raise DataError(f"line {line}: SCHEMA for stream {stream!r}: {exc}") from exc
+        except psycopg2.Error as exc:
+            if not (exc.pgcode or "").startswith(_LIMIT_EXCEEDED):
+                raise
+            self.conn.rollback()
+            raise DataError(
+                f"line {line}: SCHEMA for stream {stream!r}: PostgreSQL cannot hold the table: "
+                f"{str(exc).strip()}"
+            ) from exc
         self.conn.commit()
         return plan
 
@@ -107,11 +119,14 @@ def _strict_validator(properties: dict[str, Any]) -> Validator:
     validator = decimal_aware(schema, format_checker=jsonschema.FormatChecker())
 
     def validate(record: Mapping[str, Any]) -> str | None:
-        error = jsonschema.exceptions.best_match(validator.iter_errors(record))
-        if error is None:
-            return None
-        where = "/".join(str(part) for part in error.absolute_path) or "record"
-        return f"{where}: {error.message}"
+        try:
+            error = jsonschema.exceptions.best_match(validator.iter_errors(record))
+            if error is None:
+                return None
+            where = "/".join(str(part) for part in error.absolute_path) or "record"
+            return f"{where}: {error.message}"
+        except RecursionError:  # jsonschema recurses (and its messages repr the value)
+            return "record: nested too deeply for strict validation"
 
     return validate
 
@@ -129,6 +144,20 @@ def parse_schema(message: Message) -> tuple[str, dict[str, Any], list[str]]:
     keys = body.get("key_properties") or []
     if not isinstance(keys, list) or not all(isinstance(key, str) for key in keys):
         raise DataError(f"line {line}: SCHEMA for stream {stream!r}: bad 'key_properties'")
+    # PostgreSQL text cannot hold U+0000, and names are stored (see meta.IdentifierMap)
+    if "\x00" in stream:
+        raise DataError(f"line {line}: SCHEMA for stream {stream!r}: {_NUL_NAME}")
+    for prop in properties:
+        if "\x00" in prop:
+            raise DataError(
+                f"line {line}: SCHEMA for stream {stream!r}: property {prop!r}: {_NUL_NAME}"
+            )
+    repeated = [key for index, key in enumerate(keys) if key in keys[:index]]
+    if repeated:
+        raise DataError(
+            f"line {line}: SCHEMA for stream {stream!r}: key property {repeated[0]!r} is "
+            "listed twice in 'key_properties'"
+        )
     missing = [key for key in keys if key not in properties]
     if missing:
         raise DataError(

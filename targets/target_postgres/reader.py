@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
@@ -23,6 +25,10 @@ _LONG_MANTISSA = b"9" * 16
 _LONG_EXPONENTS = (b"e999", b"e-999")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _ORJSON_INT_MIN, _ORJSON_INT_MAX = -(2**63), 2**64 - 1  # what orjson.dumps accepts
+ORJSON_DEPTH = 1024  # the deepest nesting orjson.loads reads: the target's limit on every path
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = bytes(set(range(256)) - set(b"[]{}"))
+_BRACKET_STEP = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
 
 
 class Message(NamedTuple):
@@ -69,17 +75,78 @@ def decode(line: bytes) -> Any:
     shape = line.translate(_NUMBER_SHAPE)
     if _LONG_MANTISSA in shape or _LONG_EXPONENTS[0] in shape or _LONG_EXPONENTS[1] in shape:
         return _decode_exact(line)
-    return orjson.loads(line)
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        if str(exc).startswith("depth limit exceeded"):  # said as the exact path says it
+            raise ValueError(f"nested deeper than {ORJSON_DEPTH} levels") from None
+        raise
 
 
 def encode(value: Any) -> str:
-    """Serialise a decoded value back to compact JSON (``Decimal`` written digit for digit)."""
+    """Serialise a decoded value back to compact JSON (``Decimal`` written digit for digit).
+
+    Any value :func:`decode` returns can be written, however deeply nested (orjson writes at
+    most 254 levels; deeper values go through :func:`_encode_nested`).
+    """
+    try:
+        return orjson.dumps(value, default=_fragment).decode("utf-8")
+    except orjson.JSONEncodeError:
+        return _encode_nested(value)
+
+
+def _encode_nested(value: Any) -> str:
+    """:func:`encode` without recursion: containers are walked with an explicit stack, the
+    scalars written by orjson (so the text is the same as orjson's, only slower)."""
+    parts: list[str] = []
+    stack: list[tuple[bool, Any]] = [(False, value)]  # (is literal text, item)
+    while stack:
+        literal, item = stack.pop()
+        if literal:
+            parts.append(item)
+        elif type(item) is dict:
+            stack.append((True, "}"))
+            entries = list(item.items())
+            for index in range(len(entries) - 1, -1, -1):
+                key, member = entries[index]
+                stack.append((False, member))
+                stack.append((True, ("," if index else "") + _scalar(key) + ":"))
+            stack.append((True, "{"))
+        elif type(item) is list:
+            stack.append((True, "]"))
+            for index in range(len(item) - 1, -1, -1):
+                stack.append((False, item[index]))
+                if index:
+                    stack.append((True, ","))
+            stack.append((True, "["))
+        else:
+            parts.append(_scalar(item))
+    return "".join(parts)
+
+
+def _scalar(value: Any) -> str:
     return orjson.dumps(value, default=_fragment).decode("utf-8")
 
 
 def _decode_exact(line: bytes) -> Any:
     """The standard library decoder with ``Decimal`` numbers; NaN/Infinity and lone surrogates
-    (which orjson also refuses) are rejected."""
+    (which orjson also refuses) are rejected, and so is nesting deeper than orjson reads."""
+    try:
+        return _read_exact(line)
+    except RecursionError:
+        # Python's recursion limit (~1000) is below orjson's depth limit, which every other
+        # line has: a line within that limit is read with room for it, as orjson would read it
+        if nesting(line) > ORJSON_DEPTH:
+            raise ValueError(f"nested deeper than {ORJSON_DEPTH} levels") from None
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + ORJSON_DEPTH)
+        try:
+            return _read_exact(line)
+        finally:
+            sys.setrecursionlimit(limit)
+
+
+def _read_exact(line: bytes) -> Any:
     try:
         value = json.loads(
             line, parse_float=Decimal, parse_int=_parse_int, parse_constant=_refuse_constant
@@ -94,8 +161,18 @@ def _decode_exact(line: bytes) -> Any:
     return value
 
 
+def nesting(line: bytes) -> int:
+    """The deepest nesting of objects and arrays in a JSON text (strings skipped)."""
+    brackets = _STRING.sub(b"", line).translate(None, _NOT_BRACKET)
+    steps = brackets.translate(_BRACKET_STEP)  # opening: 2, closing: 0
+    return max(itertools.accumulate(step - 1 for step in steps), default=0)
+
+
 def _parse_int(text: str) -> int | Decimal:
-    """Integers orjson cannot write (beyond 64 bits) become ``Decimal``, written digit for digit."""
+    """Integers orjson cannot write (beyond 64 bits) become ``Decimal``, written digit for digit
+    (and not made an int first: Python refuses int() of more than 4300 digits)."""
+    if len(text) > 20:
+        return Decimal(text)
     value = int(text)
     return value if _ORJSON_INT_MIN <= value <= _ORJSON_INT_MAX else Decimal(text)
 

@@ -99,24 +99,28 @@ class Runner:
 
     def run(self, lines: Iterable[bytes]) -> RunResult:
         """Process every message, then commit everything and write the last state."""
+        number = 0
         try:
-            for number, line in enumerate(lines, 1):
-                if self._ended and line.strip():
-                    raise DataError(f"line {number}: input continues after {END_OF_INPUT}")
-                if self._decode is not None and self._fast_record(number, line):
-                    continue
-                message = parse_message(number, line)
-                if message is None:
-                    continue
-                if message.type == "RECORD":
-                    self.on_record(message)
-                else:
-                    self.handle(message)
-            if self._end_token is not None and not self._ended:
-                raise Interrupted(
-                    f"the input ended without bizops' {END_OF_INPUT} line (the tap failed or "
-                    "was stopped)"
-                )
+            try:
+                for number, line in enumerate(lines, 1):
+                    if self._ended and line.strip():
+                        raise DataError(f"line {number}: input continues after {END_OF_INPUT}")
+                    if self._decode is not None and self._fast_record(number, line):
+                        continue
+                    message = parse_message(number, line)
+                    if message is None:
+                        continue
+                    if message.type == "RECORD":
+                        self.on_record(message)
+                    else:
+                        self.handle(message)
+                if self._end_token is not None and not self._ended:
+                    raise Interrupted(
+                        f"the input ended without bizops' {END_OF_INPUT} line (the tap failed or "
+                        "was stopped)"
+                    )
+            except RecursionError as exc:  # a value nested too deeply for some step to walk
+                raise DataError(f"line {number}: nested too deeply to process") from exc
         except (DataError, Interrupted):
             if self.writer.error is None:
                 self.finish(complete=False)  # commit what came before the bad line (or signal)
@@ -171,6 +175,8 @@ class Runner:
     def handle(self, message: Message) -> None:
         """Route a message other than RECORD by its type."""
         if message.type == "STATE":
+            if "value" not in message.body:  # echoing it as null would lose the bookmarks
+                raise DataError(f"line {message.line}: STATE without a 'value'")
             value = message.body.get("value")
             problem = state_problem(value)
             if problem is not None:  # never committed, never echoed: it would replace bookmarks
@@ -202,11 +208,11 @@ class Runner:
             return False
         try:
             message = self._decode(line)  # type: ignore[misc]
-        except fastpath.DecodeError:
+        except (fastpath.DecodeError, RecursionError):  # deep nesting: orjson reads more levels
             return False
-        if message.type != "RECORD":
+        stream = self._fast_streams.get(type(message))
+        if stream is None or message.type != "RECORD":
             return False
-        stream = self._fast_streams[type(message)]
         batch = self.batches[stream]
         rows = batch.add_fast(message, line, number, controls)
         if not rows:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bizops_core.errors import DataError
+from target_postgres.reader import encode as json_text
 
 STRING_FORMATS = {"date-time": "timestamptz", "date": "date", "time": "time"}
 SIMPLE_TYPES = {"integer": "bigint", "number": "numeric", "boolean": "boolean", "string": "text"}
@@ -54,8 +55,13 @@ def column_type(schema: Mapping[str, Any]) -> str:
 def _branches(schema: Any) -> list[tuple[str, str | None]]:
     """The (type, format) pairs a schema allows; a schema without ``type`` allows any value."""
     if not isinstance(schema, Mapping):
-        raise DataError(f"property schema must be a JSON object, got {schema!r}")
-    alternatives = [*schema.get("anyOf", ()), *schema.get("oneOf", ())]
+        raise DataError(f"property schema must be a JSON object, got {_shown(schema)}")
+    alternatives = []
+    for word in ("anyOf", "oneOf"):
+        branches = schema.get(word, [])
+        if not isinstance(branches, list):
+            raise DataError(f"'{word}' must be a list of schemas, got {_shown(branches)}")
+        alternatives += branches
     if alternatives:
         return [pair for branch in alternatives for pair in _branches(branch)]
     declared = schema.get("type")
@@ -63,11 +69,18 @@ def _branches(schema: Any) -> list[tuple[str, str | None]]:
         return [("object", None)] if "properties" in schema else [("any", None)]
     kinds = [declared] if isinstance(declared, str) else declared
     if not isinstance(kinds, list) or not all(isinstance(kind, str) for kind in kinds):
-        raise DataError(f"'type' must be a string or a list of strings, got {declared!r}")
+        raise DataError(f"'type' must be a string or a list of strings, got {_shown(declared)}")
     unknown = [kind for kind in kinds if kind not in KNOWN_TYPES]
     if unknown:
         raise DataError(f"unknown JSON Schema type {unknown[0]!r}")
-    return [(kind, schema.get("format")) for kind in kinds]
+    fmt = schema.get("format")  # a format that is not a string names no column type
+    return [(kind, fmt if isinstance(fmt, str) else None) for kind in kinds]
+
+
+def _shown(value: Any) -> str:
+    """A schema value for an error message: its JSON text (any depth), cut short."""
+    text = json_text(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def value_kinds(schema: Mapping[str, Any]) -> frozenset[str] | None:

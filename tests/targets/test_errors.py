@@ -24,14 +24,40 @@ STRUCTURAL = [
         "error_schema_without_properties.singer",
         "line 6: SCHEMA for stream 'orders' has no 'properties' object",
     ),
+    # with one stream declared, the fast path's decoder took a RECORD without "stream" as
+    # that stream's and overwrote row 1 (exit 0)
+    ("error_record_without_stream.singer", "line 6: RECORD without a 'stream' name"),
+    # issue 10, the class of items 7 and 8: each of these was exit 1 (a traceback, or
+    # PostgreSQL's refusal as a [system] error) -- or, without a value, a STATE echoed as null
+    (
+        "error_schema_nul_stream.singer",
+        "line 6: SCHEMA for stream 'ord\\x00ers': the name holds a NUL character, which "
+        "PostgreSQL cannot store",
+    ),
+    (
+        "error_schema_nul_property.singer",
+        "line 6: SCHEMA for stream 'orders': property 'no\\x00te': the name holds a NUL",
+    ),
+    (
+        "error_key_listed_twice.singer",
+        "line 6: SCHEMA for stream 'orders': key property 'id' is listed twice in 'key_properties'",
+    ),
+    (
+        "error_anyof_not_a_list.singer",
+        "line 6: SCHEMA for stream 'orders': 'anyOf' must be a list of schemas, got "
+        '{"type":"integer"}',
+    ),
+    ("error_state_without_value.singer", "line 6: STATE without a 'value'"),
 ]
 
 
+# "types" reads plain records on the fast path, "strict" reads every line the full way
+@pytest.mark.parametrize("validate", ["types", "strict"])
 @pytest.mark.parametrize(("name", "message"), STRUCTURAL, ids=[s[0] for s in STRUCTURAL])
 def test_structural_error_commits_earlier_rows_and_exits_65(
-    run_target: RunTarget, db, db_schema: str, name: str, message: str
+    run_target: RunTarget, db, db_schema: str, name: str, message: str, validate: str
 ) -> None:
-    result = run_target(DATA / name)
+    result = run_target(DATA / name, validate_records=validate)
     assert result.returncode == 65
     assert message in result.stderr
     assert select(db, f'SELECT id, name FROM "{db_schema}".users ORDER BY id') == [
