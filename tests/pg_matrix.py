@@ -25,6 +25,7 @@ import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -212,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("versions", nargs="*", type=int, help="major versions (default: all)")
     parser.add_argument("--pytest-args", nargs=argparse.REMAINDER, default=None)
     args = parser.parse_args(argv)
+    # a SIGTERM (CI's timeout, a kill) unwinds like Ctrl-C, so each server is stopped and deleted
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     chosen = [s for s in SERVERS if not args.versions or s.major in args.versions]
     if not chosen:
         parser.error(f"no such version; the matrix has {[s.major for s in SERVERS]}")
@@ -224,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     lines = ["PostgreSQL version matrix:"]
     for server, version, counts, ok, seconds in results:
         mark = "ok  " if ok else "FAIL"
-        lines.append(f"  {mark} {server.major:>2} ({version}, {server.source}): {counts} ({seconds:.0f}s)")
+        lines.append(
+            f"  {mark} {server.major:>2} ({version}, {server.source}): {counts} ({seconds:.0f}s)"
+        )
     sys.stderr.write("\n".join(lines) + "\n")
     return 0 if all(ok for *_, ok, _ in results) else 1
 
