@@ -142,7 +142,8 @@ class Running:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        # the spelling of pgserver's URLs (an empty password), which some tests rely on
+        self.url = f"postgresql://postgres:@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *command: str) -> None:
         result = subprocess.run(
