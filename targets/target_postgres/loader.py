@@ -31,7 +31,7 @@ DECLARE
 BEGIN
     checked := value;
     RETURN NULL;
-EXCEPTION WHEN data_exception THEN
+EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN  -- a domain's CHECK
     RETURN SQLERRM;
 END
 $bizops$"""

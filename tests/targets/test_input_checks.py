@@ -92,3 +92,22 @@ def test_check_refuses_what_copy_refuses_not_what_a_cast_would_truncate(db) -> N
             )
         )
         assert cur.fetchall() == [(2, "column 's': value too long for type character varying(3)")]
+
+
+def test_check_names_a_domain_constraint_a_value_breaks(db, db_schema: str) -> None:
+    # a column of a domain type (a table made by hand): its CHECK refuses the value as COPY would
+    with db.cursor() as cur:
+        cur.execute(f'CREATE DOMAIN "{db_schema}".positive AS bigint CHECK (VALUE > 0)')
+        cur.execute(f'CREATE TEMP TABLE careful_domain (n text, "{ROW}" bigint)')
+        cur.execute("INSERT INTO careful_domain VALUES ('5', 1), ('-5', 2), (NULL, 3)")
+        checked = [("n", f'"{db_schema}".positive')]
+        queries = [reject_query(cur, sql.Identifier("careful_domain"), checked, False)]
+        if db.server_version >= NATIVE_INPUT_CHECKS:
+            queries.append(reject_query(cur, sql.Identifier("careful_domain"), checked, True))
+        domain = f"{db_schema}.positive"  # outside the search path: named with its schema
+        reason = (
+            f"column 'n': value for domain {domain} violates check constraint \"positive_check\""
+        )
+        for query in queries:
+            cur.execute(query)
+            assert cur.fetchall() == [(2, reason)]
