@@ -28,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -139,16 +140,37 @@ def _pypi(server: Server) -> Path:
     return bindir
 
 
+def _let_reach(bindir: Path) -> None:
+    """Let ``SERVER_USER`` reach the binaries (a clone under a 0700 home): add the search bit,
+    and only that, to each folder above them that lacks it, as pgserver does for its own."""
+    package = bindir.parent
+    for folder in [*reversed(package.parents), package]:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            LOGGER.info("letting %s reach %s: chmod o+x %s", SERVER_USER, bindir, folder)
+            folder.chmod(mode | stat.S_IXOTH)
+    for path in package.rglob("*"):  # npm and pip keep the modes the packages give
+        if path.is_symlink():
+            continue
+        mode = path.stat().st_mode
+        wanted = mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() or mode & stat.S_IXUSR else 0)
+        if wanted != mode:
+            path.chmod(wanted)
+
+
 class Running:
     """A throwaway server: initdb into a temporary directory, started on a free loopback port."""
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
         self.data = Path(tempfile.mkdtemp(prefix="bizops-pg-matrix-"))
-        self.user = SERVER_USER if os.geteuid() == 0 else None
-        if self.user:
-            entry = pwd.getpwnam(self.user)
+        self.as_user: dict = {}
+        if os.geteuid() == 0:
+            entry = pwd.getpwnam(SERVER_USER)
+            # its own group too, and no others: root's would decide what it may read
+            self.as_user = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
             os.chown(self.data, entry.pw_uid, entry.pw_gid)
+            _let_reach(bindir)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -158,7 +180,7 @@ class Running:
     def _run(self, *command: str) -> None:
         result = subprocess.run(
             [str(self.bindir / command[0]), *command[1:]],
-            user=self.user, capture_output=True, text=True, check=False, cwd=self.data,
+            capture_output=True, text=True, check=False, cwd=self.data, **self.as_user,
         )  # fmt: skip
         if result.returncode != 0:
             raise RuntimeError(f"{command[0]} failed: {result.stdout}{result.stderr}".strip())
@@ -179,8 +201,8 @@ class Running:
         """Stop the server (immediately: it is thrown away) and delete its files."""
         try:
             self._run("pg_ctl", "-D", str(self.data / "data"), "-m", "immediate", "-w", "stop")
-        except RuntimeError as exc:
-            LOGGER.warning("%s", exc)
+        except (RuntimeError, OSError) as exc:
+            LOGGER.warning("could not stop the server: %s", exc)
         shutil.rmtree(self.data, ignore_errors=True)
 
     def version(self) -> str:
