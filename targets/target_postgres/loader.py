@@ -232,6 +232,12 @@ def reject_query(
     assigns the text to a variable of that type and returns the error's message (``SQLERRM``,
     the same text ``pg_input_error_info`` gives). Only the careful path runs this, after a COPY
     failed, so the normal path costs nothing on any version.
+
+    Args:
+        cur: a cursor; without ``native`` the temporary functions are created through it.
+        careful: the careful stage (text columns and ``_bizops_row``).
+        checked: (column, type as ``format_type`` spells it) of the columns to check.
+        native: use PostgreSQL 16's functions.
     """
     errors = []
     functions: dict[str, sql.Identifier] = {}
