@@ -263,8 +263,20 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(
             f"  {mark} {server.major:>2} ({version}, {server.source}): {counts} ({seconds:.0f}s)"
         )
+    passed = sum(_count(counts, "passed") for _, _, counts, _, _ in results)
+    failed = sum(  # a version that failed with no count (its server did not start) counts 1
+        max(sum(_count(counts, w) for w in ("failed", "error", "errors")), 0 if ok else 1)
+        for _, _, counts, ok, _ in results
+    )
+    lines.append(f"test-matrix: {passed} passed, {failed} failed")
     sys.stderr.write("\n".join(lines) + "\n")
     return 0 if all(ok for *_, ok, _ in results) else 1
+
+
+def _count(counts: str, word: str) -> int:
+    """The number before ``word`` in a pytest summary such as ``2 failed, 30 passed``."""
+    found = re.search(rf"(\d+) {word}\b", counts)
+    return int(found.group(1)) if found else 0
 
 
 if __name__ == "__main__":
