@@ -47,6 +47,10 @@ TESTS = [
     "tests/orchestrator/test_state.py",
     "tests/orchestrator/test_guarantees.py",
     "tests/orchestrator/test_commands.py",  # state list/set/clear, runs, cron: the store's SQL
+    # Left to `make test`: the guarantees that hang on signal timing, the same on every version
+    # (the items 4 and 5); under a loaded CPU they fail by timing, not by SQL.
+    "-k",
+    "not test_stop_signal and not test_second_signal and not test_sigkill_at_a_random_point",
 ]
 # initdb and postgres refuse to run as root; as root the servers run as this user
 SERVER_USER = "nobody"
