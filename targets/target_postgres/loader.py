@@ -20,6 +20,21 @@ LOGGER = logging.getLogger("target_postgres.loader")
 ROW = "_bizops_row"  # position of a row in the careful staging table (1-based, COPY order)
 _COPY_LINE = re.compile(r"\bline (\d+)")
 _CHUNK_BYTES = 1 << 20
+NATIVE_INPUT_CHECKS = 160000  # pg_input_is_valid and pg_input_error_info came in PostgreSQL 16
+# Before 16: the message of the error a text value raises when assigned to a variable of the
+# type (assignment, as COPY: no silent truncation to a typmod); NULL when it is accepted.
+_INPUT_ERROR_FUNCTION = """
+CREATE OR REPLACE FUNCTION pg_temp.{}(value text) RETURNS text
+LANGUAGE plpgsql STRICT AS $bizops$
+DECLARE
+    checked {};
+BEGIN
+    checked := value;
+    RETURN NULL;
+EXCEPTION WHEN data_exception OR integrity_constraint_violation THEN  -- a domain's CHECK
+    RETURN SQLERRM;
+END
+$bizops$"""
 
 
 class RejectedValueError(DataError):
@@ -201,27 +216,58 @@ def _find_rejects(
 ) -> list[tuple[int, str]]:
     if not checked:
         return []
-    valid = [
-        sql.SQL("coalesce(pg_input_is_valid({}, {}), true)").format(
-            sql.Identifier(column), sql.Literal(kind)
-        )
-        for column, kind in checked
-    ]
-    reasons = [
-        sql.SQL("CASE WHEN NOT {} THEN {} || (pg_input_error_info({}, {})).message END").format(
-            test, sql.Literal(f"column {column!r}: "), sql.Identifier(column), sql.Literal(kind)
-        )
-        for test, (column, kind) in zip(valid, checked, strict=True)
-    ]
-    cur.execute(
-        sql.SQL("SELECT {}, concat_ws('; ', {}) FROM {} WHERE NOT ({}) ORDER BY 1").format(
-            sql.Identifier(ROW),
-            sql.SQL(", ").join(reasons),
-            careful,
-            sql.SQL(" AND ").join(valid),
-        )
-    )
+    native = cur.connection.server_version >= NATIVE_INPUT_CHECKS
+    cur.execute(reject_query(cur, careful, checked, native))
     return [(row, f"PostgreSQL refused a value: {why}") for row, why in cur.fetchall()]
+
+
+def reject_query(
+    cur: Any, careful: sql.Identifier, checked: list[tuple[str, str]], native: bool
+) -> sql.Composed:
+    """The query of (row, reasons) of the rows of ``careful`` with a value its column's type
+    refuses, each reason being PostgreSQL's own message for that value.
+
+    ``native`` (PostgreSQL 16 and later) asks ``pg_input_is_valid``/``pg_input_error_info``;
+    older servers have neither, so each checked type gets a temporary PL/pgSQL function that
+    assigns the text to a variable of that type and returns the error's message (``SQLERRM``,
+    the same text ``pg_input_error_info`` gives). Only the careful path runs this, after a COPY
+    failed, so the normal path costs nothing on any version.
+
+    Args:
+        cur: a cursor; without ``native`` the temporary functions are created through it.
+        careful: the careful stage (text columns and ``_bizops_row``).
+        checked: (column, type as ``format_type`` spells it) of the columns to check.
+        native: use PostgreSQL 16's functions.
+    """
+    errors = []
+    functions: dict[str, sql.Identifier] = {}
+    for column, kind in checked:
+        value = sql.Identifier(column)
+        if native:
+            error = sql.SQL(
+                "CASE WHEN NOT pg_input_is_valid({0}, {1}) "
+                "THEN (pg_input_error_info({0}, {1})).message END"
+            ).format(value, sql.Literal(kind))
+        else:
+            if kind not in functions:
+                functions[kind] = sql.Identifier(f"bizops_input_error_{len(functions)}")
+                cur.execute(sql.SQL(_INPUT_ERROR_FUNCTION).format(functions[kind], sql.SQL(kind)))
+            error = sql.SQL("pg_temp.{}({})").format(functions[kind], value)
+        errors.append(sql.SQL("{} || {}").format(sql.Literal(f"column {column!r}: "), error))
+    names = [sql.Identifier(f"_bizops_error_{i}") for i in range(len(errors))]
+    # MATERIALIZED: each value is checked once, not again for the WHERE clause
+    return sql.SQL(
+        "WITH checked AS MATERIALIZED (SELECT {row}, {errors} FROM {careful}) "
+        "SELECT {row}, concat_ws('; ', {names}) FROM checked WHERE {failed} ORDER BY 1"
+    ).format(
+        row=sql.Identifier(ROW),
+        errors=sql.SQL(", ").join(
+            sql.SQL("{} AS {}").format(e, n) for e, n in zip(errors, names, strict=True)
+        ),
+        careful=careful,
+        names=sql.SQL(", ").join(names),
+        failed=sql.SQL(" OR ").join(sql.SQL("{} IS NOT NULL").format(n) for n in names),
+    )
 
 
 def _insert_from(
