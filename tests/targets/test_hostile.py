@@ -186,7 +186,11 @@ def test_strict_validation_too_deep_for_jsonschema_is_a_reject(
 
 # --- every line of tests/data/hostile_lines.singer, in-process, on both paths ---------------
 HOSTILE = (DATA / "hostile_lines.singer").read_bytes().split(b"\n")[:-1]
-PREFIX = [json.dumps(SCHEMA).encode(), record(1, "fast").encode(), b'{"type":"STATE","value":1}']
+PREFIX = [
+    json.dumps(SCHEMA).encode(),
+    record(1, "fast").encode(),
+    b'{"type":"STATE","value":{"bookmarks":{}}}',
+]
 SUFFIX = [record(9, "fast").encode()]
 
 
