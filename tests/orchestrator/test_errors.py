@@ -10,7 +10,7 @@ import psycopg2
 import psycopg2.extensions
 import pytest
 
-from bizops.store import SCHEMA_VERSION
+from bizops.store_schema import SCHEMA_VERSION
 from tests.orchestrator.conftest import BIZOPS, SlowProject
 
 SECRET = "pw-SEKRIT"

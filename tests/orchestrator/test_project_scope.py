@@ -12,7 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg2
 import pytest
 
-from bizops.store import SCHEMA_VERSION, Store
+from bizops.store import Store
+from bizops.store_schema import SCHEMA_VERSION
 from tests.orchestrator.conftest import STREAMS, SlowProject, expected_rows
 
 DATA = Path(__file__).resolve().parent.parent / "data"
