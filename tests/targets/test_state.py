@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import queue
+import re
+import signal
+import struct
 import subprocess
+import termios
 import threading
 import time
 from decimal import Decimal
@@ -41,6 +46,23 @@ class PipedTarget:
 
     def next_state(self) -> Any:
         return json.loads(self.lines.get(timeout=TIMEOUT))
+
+    def wait_until_read(self) -> None:
+        """Until the target handles SIGTERM (its handler is installed) and has read everything
+        sent (its stdin pipe is empty), then a moment to take in what it read. A fixed sleep
+        was not enough on a loaded machine: SIGTERM came before the handler and killed it."""
+        assert self.proc.stdin is not None
+        deadline = time.monotonic() + TIMEOUT
+        term = 1 << (signal.SIGTERM - 1)
+        while time.monotonic() < deadline:
+            status = Path(f"/proc/{self.proc.pid}/status").read_text()
+            caught = int(re.search(r"SigCgt:\s*([0-9a-f]+)", status).group(1), 16)
+            raw = fcntl.ioctl(self.proc.stdin.fileno(), termios.FIONREAD, b"\0" * 4)
+            if caught & term and struct.unpack("i", raw)[0] == 0:
+                time.sleep(0.3)
+                return
+            time.sleep(0.02)
+        raise AssertionError("the target did not read its input")
 
     def close(self) -> int:
         assert self.proc.stdin is not None
@@ -176,7 +198,7 @@ def test_sigterm_commits_what_was_read_and_writes_its_state(
     with (tmp_path / "stderr.log").open("wb") as stderr:
         target = PipedTarget(make_config(), stderr)
         target.send(lines[:3])  # two SCHEMAs and one record, no STATE yet
-        time.sleep(0.5)
+        target.wait_until_read()
         target.proc.terminate()
         assert target.proc.wait(timeout=TIMEOUT) == 6
     assert select(db, f'SELECT id FROM "{db_schema}".orders') == [(1,)]
