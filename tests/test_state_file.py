@@ -36,6 +36,9 @@ def test_a_targets_output_gives_its_last_line() -> None:
         ('"not an object"', 's.json must be a JSON object such as {"bookmarks": {...}}, not str'),
         ('{"bookmarks": {}}\nnull', 's.json: line 2 must be a JSON object such as '
          '{"bookmarks": {...}}, not NoneType'),
+        ('{"bookmarks": []}', "s.json: a state's 'bookmarks' must be a JSON object, not []"),
+        ('{"bookmarks": {"Account": "2024-01-01"}}', "s.json: stream 'Account': a stream's "
+         'bookmark must be a JSON object, not "2024-01-01"'),
     ],
 )  # fmt: skip
 def test_unusable_state_files_are_refused(text: str, message: str) -> None:
@@ -82,4 +85,17 @@ def test_tap_salesforce_refuses_a_state_that_is_not_an_object(tmp_path: Path) ->
     assert (
         f"Error: Invalid value for '--state': {str(state)!r} must be a JSON object such as "
         '{"bookmarks": {...}}, not list'
+    ) in done.stderr
+
+
+def test_tap_zuora_refuses_a_bookmark_that_is_not_an_object(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    state.write_text('{"bookmarks": {"Account": "2024-01-01T00:00:00Z"}}\n')
+    config = {"client_id": "x", "client_secret": "y", "start_date": "2024-01-01T00:00:00Z"}
+    done = _tap("tap-zuora", config, state, tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert (
+        f"Error: Invalid value for '--state': {str(state)!r}: stream 'Account': a stream's "
+        'bookmark must be a JSON object, not "2024-01-01T00:00:00Z"'
     ) in done.stderr

@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from bizops_core.singer_state import state_problem
+
 LOGGER = logging.getLogger("bizops_core.state_file")
 
 
@@ -57,6 +59,9 @@ def _check_object(value: Any, where: str) -> None:
             f'{where} must be a JSON object such as {{"bookmarks": {{...}}}}, '
             f"not {type(value).__name__}"
         )
+    problem = state_problem(value)  # the same shape bizops and target-postgres insist on
+    if problem is not None:
+        raise StateFileError(f"{where}: {problem}")
 
 
 class StateFile(click.ParamType):
