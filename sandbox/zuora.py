@@ -265,12 +265,14 @@ class ZuoraEmulator(Emulator):
     def admin_fail_jobs(self, request: Request) -> Response:
         """Make the next ``times`` jobs (either API) end in ``status`` with ``message``."""
         data = admin_object(request)
-        status = data.get("status", "error")
+        status, times = data.get("status", "error"), data.get("times", 1)
         if status not in REST_FAILURES or not isinstance(data.get("message", ""), str):
             raise AdminInputError("'status' must be error or aborted and 'message' a string")
+        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+            raise AdminInputError("'times' must be an integer >= 1")
         message = data.get("message") or f"The job was {status} by the sandbox"
         with self._lock:
-            self._failures.extend([(status, message)] * int(data.get("times", 1)))
+            self._failures.extend([(status, message)] * times)
         return json_response({"queued": len(self._failures)}, 201)
 
     def admin_forbid(self, request: Request) -> Response:

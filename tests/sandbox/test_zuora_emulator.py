@@ -413,6 +413,15 @@ def test_bad_fault_is_refused(zuora_sandbox: RunningServer) -> None:
     assert response.json() == {"error": "a fault needs at least a string 'path_prefix'"}
 
 
+@pytest.mark.parametrize("times", ["two", 0, True, 1.5])
+def test_bad_job_failure_count_is_refused(zuora_sandbox: RunningServer, times: object) -> None:
+    response = requests.post(
+        f"{zuora_sandbox.url}/__sandbox/zuora/fail-jobs", json={"times": times}, timeout=5
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "'times' must be an integer >= 1"}
+
+
 def test_unknown_route_is_404(zuora_sandbox: RunningServer) -> None:
     response = requests.get(f"{zuora_sandbox.url}/v2/nothing", timeout=5)
     assert response.status_code == 404
