@@ -1,0 +1,239 @@
+"""The metric catalog: what each oracle metric means, how it is computed and dated.
+
+The dbt project will be checked against these definitions; each entry names the oracle field
+that gives its value. Choices the reference (``metrics.md``) leaves open are written here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One catalog entry.
+
+    Attributes:
+        name: the metric's id (snake_case).
+        definition: one-line summary.
+        formula: how it is computed, in terms of source fields.
+        period_date: the date that places a fact in a period (or the point-in-time rule).
+        grains: the grains it is given at.
+        sources: source objects read.
+        oracle: where the oracle gives it (``module.Type.field``).
+        target: the seeds' target, when they give one.
+    """
+
+    name: str
+    definition: str
+    formula: str
+    period_date: str
+    grains: tuple[str, ...]
+    sources: tuple[str, ...]
+    oracle: str
+    target: str | None = None
+
+
+ALL = ("month", "quarter", "fiscal-year")
+ZUORA_ARR = ("zuora.Account", "zuora.Subscription", "zuora.RatePlan", "zuora.RatePlanCharge")
+_ARR_RULE = (
+    "recurring charges (ChargeType Recurring, MRR != 0) of current subscription versions "
+    "(IsLatestVersion, Status Active/Cancelled); active on day D when EffectiveStartDate <= D < "
+    "min(EffectiveEndDate, Subscription.CancelledDate); MRR converted to USD per charge at "
+    "FX_TO_USD (USD 1, EUR 1.10, GBP 1.25), rounded to the cent half away from zero"
+)
+_BRIDGE = (
+    "per conformed customer (CrmId, else 'zuora:'+Account.Id), month-end ARR of month m-1 vs m; "
+    "summed over the months of the period; "
+)
+
+CATALOG: tuple[Metric, ...] = (
+    Metric(
+        "mrr",
+        "Monthly recurring revenue at month end",
+        f"sum of MRR of {_ARR_RULE}",
+        "month end (last day of the month)",
+        ("month",),
+        ZUORA_ARR,
+        "oracle_arr.ArrMonth.mrr",
+    ),
+    Metric(
+        "arr",
+        "Annual recurring revenue at month end (period end for quarter/year)",
+        "12 x MRR, per charge",
+        "month end",
+        ("month",),
+        ZUORA_ARR,
+        "oracle_arr.ArrMonth.arr",
+    ),
+    Metric(
+        "customers",
+        "Conformed accounts with ARR > 0 at month end",
+        "count of customers whose summed ARR > 0",
+        "month end",
+        ("month",),
+        ZUORA_ARR,
+        "oracle_arr.ArrMonth.customers",
+    ),
+    Metric(
+        "new_arr",
+        "ARR of customers whose ARR first becomes > 0",
+        _BRIDGE + "ARR(m) where ARR(m-1) = 0 and the customer never had ARR before",
+        "month end",
+        ALL,
+        ZUORA_ARR,
+        "oracle_arr.ArrBridge.new",
+    ),
+    Metric(
+        "reactivation_arr",
+        "ARR of returning customers",
+        _BRIDGE + "ARR(m) where ARR(m-1) = 0 and the customer had ARR > 0 before",
+        "month end",
+        ALL,
+        ZUORA_ARR,
+        "oracle_arr.ArrBridge.reactivation",
+    ),
+    Metric(
+        "expansion_arr",
+        "ARR increase of existing customers",
+        _BRIDGE + "ARR(m) - ARR(m-1) where both > 0 and it increased",
+        "month end",
+        ALL,
+        ZUORA_ARR,
+        "oracle_arr.ArrBridge.expansion",
+    ),
+    Metric(
+        "contraction_arr",
+        "ARR decrease of customers who stay",
+        _BRIDGE + "ARR(m-1) - ARR(m) where both > 0 and it decreased",
+        "month end",
+        ALL,
+        ZUORA_ARR,
+        "oracle_arr.ArrBridge.contraction",
+    ),
+    Metric(
+        "churn_arr",
+        "ARR lost from customers who leave",
+        _BRIDGE + "ARR(m-1) where ARR(m) = 0; identity: end = start + new + reactivation + "
+        "expansion - contraction - churn",
+        "month end",
+        ALL,
+        ZUORA_ARR,
+        "oracle_arr.ArrBridge.churn",
+    ),
+    Metric(
+        "new_customers",
+        "Customers whose ARR first becomes > 0 in the period",
+        _BRIDGE + "count of the customers counted in new_arr",
+        "month end",
+        ALL,
+        ZUORA_ARR,
+        "oracle_arr.ArrBridge.new_customers",
+    ),
+    Metric(
+        "iacv",
+        "Incremental ACV booked",
+        "sum of ARR__c of closed-won (IsWon) opportunities of Type New Business or Upsell, "
+        "not deleted (renewals add no ARR)",
+        "Opportunity.CloseDate",
+        ALL,
+        ("salesforce.Opportunity",),
+        "oracle_sales.SalesPeriod.iacv",
+    ),
+    Metric(
+        "bookings",
+        "Number of IACV deals",
+        "count of the opportunities in iacv",
+        "Opportunity.CloseDate",
+        ALL,
+        ("salesforce.Opportunity",),
+        "oracle_sales.SalesPeriod.bookings",
+    ),
+    Metric(
+        "win_rate_count",
+        "Share of closed deals won, by count",
+        "won / (won + lost), closed opportunities of every Type, not deleted; undefined "
+        "when none closed",
+        "Opportunity.CloseDate",
+        ALL,
+        ("salesforce.Opportunity",),
+        "oracle_sales.SalesPeriod.win_rate_count",
+    ),
+    Metric(
+        "win_rate_amount",
+        "Share of closed deals won, by Amount",
+        "sum Amount won / sum Amount of won + lost (missing Amount = 0)",
+        "Opportunity.CloseDate",
+        ALL,
+        ("salesforce.Opportunity",),
+        "oracle_sales.SalesPeriod.win_rate_amount",
+    ),
+    Metric(
+        "average_deal_size",
+        "Average IACV per booked deal",
+        "iacv / bookings",
+        "Opportunity.CloseDate",
+        ALL,
+        ("salesforce.Opportunity",),
+        "oracle_sales.SalesPeriod.average_deal_size",
+    ),
+    Metric(
+        "pipeline_created",
+        "Amount of new New Business/Upsell opportunities",
+        "sum of Amount of opportunities of Type New Business or Upsell created in the period "
+        "(whatever their stage now; the world has no sales-accepted date)",
+        "UTC date of Opportunity.CreatedDate",
+        ALL,
+        ("salesforce.Opportunity",),
+        "oracle_sales.SalesPeriod.pipeline_created",
+    ),
+    Metric(
+        "median_days_to_close",
+        "Median time to close a won deal",
+        "median over closed-won opportunities (every Type) of CloseDate - UTC date of "
+        "CreatedDate, in days (mean of the two middle values when n is even); n reported",
+        "Opportunity.CloseDate",
+        ALL,
+        ("salesforce.Opportunity",),
+        "oracle_sales.SalesPeriod.median_days_to_close",
+    ),
+    Metric(
+        "campaign_spend",
+        "Marketing spend",
+        "sum of Campaign.ActualCost, the whole cost placed on the campaign's StartDate",
+        "Campaign.StartDate",
+        ALL,
+        ("salesforce.Campaign",),
+        "oracle_marketing.MarketingPeriod.spend",
+    ),
+    Metric(
+        "leads",
+        "Leads created",
+        "count of Lead rows not deleted",
+        "UTC date of Lead.CreatedDate",
+        ALL,
+        ("salesforce.Lead",),
+        "oracle_marketing.MarketingPeriod.leads",
+    ),
+    Metric(
+        "cost_per_lead",
+        "Spend per attributed lead (first touch)",
+        "campaign_spend / leads created in the period that have a first touch (earliest "
+        "live CampaignMember of the lead by CreatedDate, then Id); per campaign: ActualCost / "
+        "leads first-touched by it, all time",
+        "Campaign.StartDate (spend), UTC date of Lead.CreatedDate (leads)",
+        ALL,
+        ("salesforce.Campaign", "salesforce.Lead", "salesforce.CampaignMember"),
+        "oracle_marketing.MarketingPeriod.cost_per_lead",
+    ),
+    Metric(
+        "cac",
+        "Blended customer acquisition cost",
+        "campaign_spend / new_customers; campaign cost is the only sales and marketing spend "
+        "available until a finance source exists",
+        "Campaign.StartDate; month end (customers)",
+        ALL,
+        ("salesforce.Campaign", *ZUORA_ARR),
+        "oracle_marketing.MarketingPeriod.cac",
+    ),
+)
