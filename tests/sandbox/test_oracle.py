@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -47,7 +48,8 @@ def _sub(sid, account, status="Active", latest=True, cancelled=None):
 
 def tiny_zuora() -> dict[str, list[dict]]:
     """A1 (USD): an amended subscription (v1 Expired, v2 with two seat segments, 100 -> 150
-    from 2024-03-05) with a one-time fee, a 30.00 charge from 2024-01-20 to 2024-05-20 and a
+    from 2024-03-05) with a one-time fee, a 30.00 charge from 2024-01-20 until 2024-05-31 (its
+    end date is exclusive: May 31 is not billed) and a
     Draft subscription. A2 (EUR, no CrmId): 50.00 from 2024-02-01, cancelled 2024-04-20;
     33.33 from 2024-06-15."""
     d = date
@@ -57,18 +59,24 @@ def tiny_zuora() -> dict[str, list[dict]]:
             {"Id": "a2", "CrmId": None, "Currency": "EUR"},
         ],
         "Subscription": [
-            _sub("s1v1", "a1", "Expired", latest=False), _sub("s1v2", "a1"),
-            _sub("s4", "a1"), _sub("draft", "a1", "Draft"),
-            _sub("s2", "a2", "Cancelled", cancelled=d(2024, 4, 20)), _sub("s3", "a2"),
-        ],  # fmt: skip
-        "RatePlan": [{"Id": f"p-{s}", "SubscriptionId": s}
-                     for s in ("s1v1", "s1v2", "s4", "draft", "s2", "s3")],  # fmt: skip
+            _sub("s1v1", "a1", "Expired", latest=False),
+            _sub("s1v2", "a1"),
+            _sub("s4", "a1"),
+            _sub("draft", "a1", "Draft"),
+            _sub("s2", "a2", "Cancelled", cancelled=d(2024, 4, 20)),
+            _sub("s3", "a2"),
+        ],
+        "RatePlan": [
+            {"Id": f"p-{s}", "SubscriptionId": s}
+            for s in ("s1v1", "s1v2", "s4", "draft", "s2", "s3")
+        ],
         "RatePlanCharge": [
             _charge("c1", "p-s1v1", "100.00", d(2024, 1, 10), d(2025, 1, 10)),
             _charge("c2a", "p-s1v2", "100.00", d(2024, 1, 10), d(2024, 3, 5)),
             _charge("c2b", "p-s1v2", "150.00", d(2024, 3, 5), d(2025, 1, 10)),
-            _charge("fee", "p-s1v2", "0.00", d(2024, 1, 10), None, kind="OneTime"),
-            _charge("c4", "p-s4", "30.00", d(2024, 1, 20), d(2024, 5, 20)),
+            # A one-time charge is never recurring revenue, whatever its MRR field holds.
+            _charge("fee", "p-s1v2", "2500.00", d(2024, 1, 10), None, kind="OneTime"),
+            _charge("c4", "p-s4", "30.00", d(2024, 1, 20), d(2024, 5, 31)),  # end exclusive
             _charge("c9", "p-draft", "999.00", d(2024, 1, 1)),
             _charge("c5", "p-s2", "50.00", d(2024, 2, 1)),
             _charge("c6", "p-s3", "33.33", d(2024, 6, 15)),
@@ -86,7 +94,7 @@ def test_arr_of_the_tiny_scenario_is_the_hand_sum_of_its_active_charges() -> Non
         "2024-02": ((D("130.00") + D("55.00")) * 12, 2),
         "2024-03": ((D("180.00") + D("55.00")) * 12, 2),  # segment 2: 150 from 03-05
         "2024-04": (D("180.00") * 12, 1),  # a2 cancelled 04-20
-        "2024-05": (D("150.00") * 12, 1),  # c4 ended 05-20
+        "2024-05": (D("150.00") * 12, 1),  # c4 ends 05-31 (exclusive)
         "2024-06": ((D("150.00") + D("36.66")) * 12, 2),
         "2024-07": ((D("150.00") + D("36.66")) * 12, 2),
     }
@@ -132,8 +140,20 @@ def test_the_arr_bridge_identity_holds_in_every_period(sources, world, grain, fy
         assert b.arr_end == (
             b.arr_start + b.new + b.reactivation + b.expansion - b.contraction - b.churn
         ), b.period.label
-    for before, after in zip(metrics.bridge, metrics.bridge[1:], strict=False):
+    for before, after in pairwise(metrics.bridge):
         assert after.arr_start == before.arr_end
+
+
+def test_the_arr_bridge_identity_holds_on_the_medium_world() -> None:
+    world = World.generate(seed=42, size="medium")
+    metrics = world_metrics(world, "month")
+    assert sum(b.new_customers for b in metrics.bridge) > 500
+    for b, month in zip(metrics.bridge, metrics.arr, strict=True):
+        assert (
+            b.arr_end
+            == month.arr
+            == (b.arr_start + b.new + b.reactivation + b.expansion - b.contraction - b.churn)
+        ), b.period.label
 
 
 @pytest.mark.parametrize(("grain", "fy"), GRAINS[1:])
@@ -197,7 +217,7 @@ def test_periods_tile_the_history_without_gaps(sources, world) -> None:
         metrics = compute(sources, world.now, grain, fy)
         spans = [s.period for s in metrics.sales]
         assert spans[0].start <= metrics.first and spans[-1].end >= metrics.last
-        for before, after in zip(spans, spans[1:], strict=False):
+        for before, after in pairwise(spans):
             assert after.start == before.end + timedelta(days=1)
 
 
@@ -223,8 +243,8 @@ def test_a_mutate_adds_exactly_its_new_customers_leads_and_pipeline() -> None:
     assert total(after, "marketing", "leads") == total(before, "marketing", "leads") + len(
         crm["Lead"]["created"]
     )
-    new_opps = [world.records("Opportunity", "salesforce") for _ in (0,)][0]
-    created = {o["Id"]: o for o in new_opps if o["Id"] in crm["Opportunity"]["created"]}
+    opportunities = world.records("Opportunity", "salesforce")
+    created = {o["Id"]: o for o in opportunities if o["Id"] in crm["Opportunity"]["created"]}
     assert created
     assert total(after, "sales", "pipeline_created") == total(
         before, "sales", "pipeline_created"
@@ -276,12 +296,19 @@ def test_first_touch_cost_per_lead_of_hand_made_campaigns() -> None:
             {"Id": "cA", "ActualCost": D(900), "StartDate": date(2024, 2, 1), "IsDeleted": False},
             {"Id": "cB", "ActualCost": D(400), "StartDate": date(2024, 3, 1), "IsDeleted": False},
         ],
-        "Lead": [{"Id": f"l{i}", "CreatedDate": t + timedelta(days=i), "IsDeleted": False}
-                 for i in range(4)],  # fmt: skip
+        "Lead": [
+            {"Id": f"l{i}", "CreatedDate": t + timedelta(days=i), "IsDeleted": False}
+            for i in range(4)
+        ],
         "CampaignMember": [
             {"Id": "m1", "LeadId": "l0", "CampaignId": "cB", "CreatedDate": t, "IsDeleted": False},
-            {"Id": "m2", "LeadId": "l0", "CampaignId": "cA", "CreatedDate": t + timedelta(1),
-             "IsDeleted": False},  # fmt: skip
+            {
+                "Id": "m2",
+                "LeadId": "l0",
+                "CampaignId": "cA",
+                "CreatedDate": t + timedelta(1),
+                "IsDeleted": False,
+            },
             {"Id": "m3", "LeadId": "l1", "CampaignId": "cA", "CreatedDate": t, "IsDeleted": False},
             {"Id": "m0", "LeadId": "l2", "CampaignId": "cB", "CreatedDate": t, "IsDeleted": True},
             {"Id": "m4", "LeadId": "l3", "CampaignId": "cA", "CreatedDate": t, "IsDeleted": False},
@@ -317,7 +344,7 @@ def test_fiscal_periods_are_named_by_the_year_they_end_in() -> None:
     ]  # fmt: skip
     with pytest.raises(ValueError, match="unknown grain 'week'"):
         period_of(date(2024, 1, 1), "week")
-    with pytest.raises(ValueError, match="fy_start_month must be 1..12, got 13"):
+    with pytest.raises(ValueError, match=r"fy_start_month must be 1\.\.12, got 13"):
         period_of(date(2024, 1, 1), "month", 13)
 
 
