@@ -80,6 +80,8 @@ class ArrBridge:
     A customer is *new* the first month its ARR goes from 0 to > 0, *reactivated* any later
     month it does; *expansion*/*contraction* are increases/decreases of a customer with ARR > 0
     at both month ends; *churn* is the ARR of a customer whose ARR falls to 0.
+    The last period may run past the history (the current quarter or fiscal year): it holds
+    the months up to the last one of the history, and ``arr_end`` is that month's end.
     """
 
     period: Period

@@ -356,3 +356,23 @@ def test_every_catalog_entry_names_an_oracle_field_that_exists() -> None:
     for metric in CATALOG:
         module, cls, attribute = metric.oracle.split(".")
         assert attribute in {f.name for f in fields(getattr(modules[module], cls))}, metric.name
+
+
+def test_a_mutate_books_created_and_newly_won_deals_at_their_close_date() -> None:
+    world = World.generate(seed=11)
+    before = {s.period.label: s.iacv for s in world_metrics(world, "month").sales}
+    old = {o["Id"]: o for o in world.records("Opportunity", "salesforce")}
+    changes = world.mutate_sources(datetime(2025, 1, 15, tzinfo=UTC), creates=2, updates=12)
+    changed = set(changes["salesforce"]["Opportunity"]["created"])
+    changed |= set(changes["salesforce"]["Opportunity"]["updated"])
+    expected = dict.fromkeys(
+        (p.label for p in periods(date(2021, 1, 1), date(2025, 1, 14), "month")), D("0.00")
+    )
+    expected.update(before)
+    for opp in world.records("Opportunity", "salesforce"):
+        was_booked = opp["Id"] in old and old[opp["Id"]]["IsWon"]
+        if opp["Id"] in changed and opp["IsWon"] and not was_booked and opp["Type"] != "Renewal":
+            expected[f"{opp['CloseDate']:%Y-%m}"] += opp["ARR__c"]
+    after = {s.period.label: s.iacv for s in world_metrics(world, "month").sales}
+    assert after == {label: expected[label] for label in after}
+    assert after != {label: before.get(label, D("0.00")) for label in after}
