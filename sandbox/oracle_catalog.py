@@ -227,6 +227,16 @@ CATALOG: tuple[Metric, ...] = (
         "oracle_marketing.MarketingPeriod.cost_per_lead",
     ),
     Metric(
+        "cost_per_lead_by_channel",
+        "Spend per first-touch lead of each channel",
+        "per channel (Campaign.Type, '(none)' when empty): spend of its campaigns / leads "
+        "created in the period whose first touch is one of its campaigns",
+        "Campaign.StartDate (spend), UTC date of Lead.CreatedDate (leads)",
+        ALL,
+        ("salesforce.Campaign", "salesforce.Lead", "salesforce.CampaignMember"),
+        "oracle_marketing.ChannelPeriod.cost_per_lead",
+    ),
+    Metric(
         "cac",
         "Blended customer acquisition cost",
         "campaign_spend / new_customers; campaign cost is the only sales and marketing spend "

@@ -123,3 +123,48 @@ def campaign_costs(salesforce: dict[str, Iterable[Record]]) -> list[CampaignCost
         leads = counts.get(campaign["Id"], 0)
         out.append(CampaignCost(campaign["Id"], spend, leads, Ratio(spend, Decimal(leads))))
     return out
+
+
+@dataclass(frozen=True)
+class ChannelPeriod:
+    """Spend and first-touch leads of one channel (``Campaign.Type``) in one period."""
+
+    period: Period
+    channel: str
+    spend: Decimal
+    attributed_leads: int
+    cost_per_lead: Ratio
+
+
+def channel_metrics(
+    salesforce: dict[str, Iterable[Record]],
+    first: date,
+    last: date,
+    grain: str,
+    fy_start_month: int = 1,
+) -> list[ChannelPeriod]:
+    """Spend and cost per first-touch lead per channel and period, for every channel that has
+    spend or leads in the period (a campaign without a Type is channel ``(none)``)."""
+    campaigns = {c["Id"]: c for c in live(salesforce["Campaign"])}
+    leads = live(salesforce["Lead"])
+    touched = first_touch(leads, salesforce["CampaignMember"])
+    out = []
+    for period in periods(first, last, grain, fy_start_month):
+        spend: dict[str, Decimal] = {}
+        counts: dict[str, int] = {}
+        for campaign in campaigns.values():
+            if campaign["ActualCost"] is not None and campaign["StartDate"] in period:
+                channel = _channel(campaign)
+                spend[channel] = spend.get(channel, ZERO) + campaign["ActualCost"]
+        for lead in leads:
+            campaign = campaigns.get(touched.get(lead["Id"], ""))
+            if campaign is not None and utc_date(lead["CreatedDate"]) in period:
+                counts[_channel(campaign)] = counts.get(_channel(campaign), 0) + 1
+        for channel in sorted(spend.keys() | counts.keys()):
+            money, n = spend.get(channel, ZERO), counts.get(channel, 0)
+            out.append(ChannelPeriod(period, channel, money, n, Ratio(money, Decimal(n))))
+    return out
+
+
+def _channel(campaign: Record) -> str:
+    return campaign.get("Type") or "(none)"

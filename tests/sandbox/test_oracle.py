@@ -293,8 +293,27 @@ def test_first_touch_cost_per_lead_of_hand_made_campaigns() -> None:
     t = datetime(2024, 2, 1, tzinfo=UTC)
     crm = {
         "Campaign": [
-            {"Id": "cA", "ActualCost": D(900), "StartDate": date(2024, 2, 1), "IsDeleted": False},
-            {"Id": "cB", "ActualCost": D(400), "StartDate": date(2024, 3, 1), "IsDeleted": False},
+            {
+                "Id": "cA",
+                "Type": "Webinar",
+                "ActualCost": D(900),
+                "StartDate": date(2024, 2, 1),
+                "IsDeleted": False,
+            },
+            {
+                "Id": "cB",
+                "Type": "Email",
+                "ActualCost": D(400),
+                "StartDate": date(2024, 3, 1),
+                "IsDeleted": False,
+            },
+            {
+                "Id": "cC",
+                "Type": "Webinar",
+                "ActualCost": D(100),
+                "StartDate": date(2024, 2, 9),
+                "IsDeleted": True,
+            },
         ],
         "Lead": [
             {"Id": f"l{i}", "CreatedDate": t + timedelta(days=i), "IsDeleted": False}
@@ -327,6 +346,13 @@ def test_first_touch_cost_per_lead_of_hand_made_campaigns() -> None:
     assert (mar.spend, mar.leads, mar.cost_per_lead.value(), mar.cac.value()) == (
         D(400), 0, None, None,
     )  # fmt: skip
+    by_channel = oracle_marketing.channel_metrics(crm, date(2024, 2, 1), date(2024, 3, 31), "month")
+    assert [(c.period.label, c.channel, c.spend, c.attributed_leads) for c in by_channel] == [
+        ("2024-02", "Email", D(0), 1),  # l0, first touched by cB (which spends in March)
+        ("2024-02", "Webinar", D(900), 2),  # l1, l3; cC is deleted
+        ("2024-03", "Email", D(400), 0),
+    ]
+    assert by_channel[1].cost_per_lead == Ratio(D(900), D(2))
 
 
 # -- periods and catalog --------------------------------------------------------------------
