@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections import Counter
 from dataclasses import fields
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from bizops_sandbox.oracle_marketing import campaign_costs, first_touch
 from bizops_sandbox.oracle_periods import Ratio, period_of, periods
 from bizops_sandbox.oracle_sales import sales_metrics
 from bizops_sandbox.world import World
+from tests.readme_support import BIN, REPO, block
 
 D = Decimal
 GRAINS = [("month", 1), ("quarter", 1), ("quarter", 2), ("fiscal-year", 2)]
@@ -402,3 +404,10 @@ def test_a_mutate_books_created_and_newly_won_deals_at_their_close_date() -> Non
     after = {s.period.label: s.iacv for s in world_metrics(world, "month").sales}
     assert after == {label: expected[label] for label in after}
     assert after != {label: before.get(label, D("0.00")) for label in after}
+
+
+def test_the_readme_example_runs_as_written() -> None:
+    code = block(REPO / "sandbox" / "README.md", "oracle-python")
+    done = subprocess.run([str(BIN / "python"), "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
