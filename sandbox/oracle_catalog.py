@@ -200,7 +200,8 @@ CATALOG: tuple[Metric, ...] = (
     Metric(
         "campaign_spend",
         "Marketing spend",
-        "sum of Campaign.ActualCost, the whole cost placed on the campaign's StartDate",
+        "sum of Campaign.ActualCost, the whole cost placed on the campaign's StartDate (a "
+        "campaign starting after the clock spends outside the history)",
         "Campaign.StartDate",
         ALL,
         ("salesforce.Campaign",),

@@ -3,7 +3,8 @@
 Rules (also in the metric catalog):
 
 - Spend: a campaign's whole ``ActualCost`` is placed on its ``StartDate`` (the cost date; the
-  world has no finer cost records). Campaigns without an ActualCost spend nothing.
+  world has no finer cost records). Campaigns without an ActualCost spend nothing; one that
+  starts after the clock (the world plans some) spends outside the history.
 - Leads: Salesforce ``Lead`` rows (not deleted) placed by the UTC date of ``CreatedDate``.
 - First-touch attribution: a lead's campaign is that of its earliest ``CampaignMember`` (not
   deleted, ``LeadId`` = the lead), by ``CreatedDate`` then member ``Id``; a lead with no member
