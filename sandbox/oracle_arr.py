@@ -95,6 +95,11 @@ class ArrBridge:
     new_customers: int
     churned_customers: int
 
+    @property
+    def net_new(self) -> Decimal:
+        """Net new ARR: new + reactivation + expansion - contraction - churn."""
+        return self.new + self.reactivation + self.expansion - self.contraction - self.churn
+
 
 def customer_id(account: Record) -> str:
     """The conformed account id of a Zuora account (its CrmId, else ``zuora:<Id>``)."""

@@ -122,6 +122,15 @@ CATALOG: tuple[Metric, ...] = (
         "oracle_arr.ArrBridge.churn",
     ),
     Metric(
+        "net_new_arr",
+        "Net change of ARR",
+        "new + reactivation + expansion - contraction - churn (= ARR end - ARR start)",
+        "month end",
+        ALL,
+        ZUORA_ARR,
+        "oracle_arr.ArrBridge.net_new",
+    ),
+    Metric(
         "new_customers",
         "Customers whose ARR first becomes > 0 in the period",
         _BRIDGE + "count of the customers counted in new_arr",
@@ -246,5 +255,28 @@ CATALOG: tuple[Metric, ...] = (
         ALL,
         ("salesforce.Campaign", *ZUORA_ARR),
         "oracle_marketing.MarketingPeriod.cac",
+    ),
+    Metric(
+        "magic_number",
+        "Net new recurring revenue per dollar of the prior quarter's S&M spend",
+        "net_new_arr of the quarter / campaign_spend of the quarter before (= change in "
+        "quarterly recurring revenue x 4 / prior-quarter S&M); campaign cost stands for S&M "
+        "spend until a finance source exists, so values run far above a real company's",
+        "month end (ARR); Campaign.StartDate (spend)",
+        ("quarter",),
+        ("salesforce.Campaign", *ZUORA_ARR),
+        "oracle_efficiency.EfficiencyQuarter.magic_number",
+        target="above 0.7",
+    ),
+    Metric(
+        "sales_efficiency",
+        "IACV per dollar of the same quarter's S&M spend",
+        "iacv / campaign_spend of the same quarter (annual value, no x 4); campaign cost stands "
+        "for S&M spend until a finance source exists",
+        "Opportunity.CloseDate (IACV); Campaign.StartDate (spend)",
+        ("quarter",),
+        ("salesforce.Opportunity", "salesforce.Campaign"),
+        "oracle_efficiency.EfficiencyQuarter.sales_efficiency",
+        target="above 0.8",
     ),
 )

@@ -11,10 +11,11 @@ from itertools import pairwise
 
 import pytest
 
-from bizops_sandbox import oracle_arr, oracle_marketing, oracle_sales
+from bizops_sandbox import oracle_arr, oracle_efficiency, oracle_marketing, oracle_sales
 from bizops_sandbox.oracle import Metrics, compute, sources_of, world_metrics
 from bizops_sandbox.oracle_arr import arr_bridge, arr_months, charge_lines
 from bizops_sandbox.oracle_catalog import CATALOG
+from bizops_sandbox.oracle_efficiency import efficiency
 from bizops_sandbox.oracle_marketing import campaign_costs, first_touch
 from bizops_sandbox.oracle_periods import Ratio, period_of, periods
 from bizops_sandbox.oracle_sales import sales_metrics
@@ -293,9 +294,11 @@ def test_sales_metrics_of_hand_made_opportunities() -> None:
     assert (march.median_days_to_close, march.closed_won_n) == (D(19), 4)
 
 
-def test_first_touch_cost_per_lead_of_hand_made_campaigns() -> None:
+def tiny_crm() -> dict[str, list[dict]]:
+    """Campaigns cA (Webinar, 900 on 2024-02-01), cB (Email, 400 on 2024-03-01), cC deleted;
+    leads l0..l3 created 2024-02-01..04 with their campaign members."""
     t = datetime(2024, 2, 1, tzinfo=UTC)
-    crm = {
+    return {
         "Campaign": [
             {
                 "Id": "cA",
@@ -337,6 +340,10 @@ def test_first_touch_cost_per_lead_of_hand_made_campaigns() -> None:
             {"Id": "m4", "LeadId": "l3", "CampaignId": "cA", "CreatedDate": t, "IsDeleted": False},
         ],
     }
+
+
+def test_first_touch_cost_per_lead_of_hand_made_campaigns() -> None:
+    crm = tiny_crm()
     assert first_touch(crm["Lead"], crm["CampaignMember"]) == {"l0": "cB", "l1": "cA", "l3": "cA"}
     costs = {c.campaign_id: (c.leads, c.cost_per_lead) for c in campaign_costs(crm)}
     assert costs == {"cA": (2, Ratio(D(900), D(2))), "cB": (1, Ratio(D(400), D(1)))}
@@ -357,6 +364,35 @@ def test_first_touch_cost_per_lead_of_hand_made_campaigns() -> None:
         ("2024-03", "Email", D(400), 0),
     ]
     assert by_channel[1].cost_per_lead == Ratio(D(900), D(2))
+
+
+def test_magic_number_and_sales_efficiency_of_the_tiny_scenario() -> None:
+    first, last = date(2024, 1, 1), date(2024, 6, 30)
+    bridge = arr_bridge(charge_lines(tiny_zuora()), first, last, "quarter")
+    opps = [_opp("o1", "Closed Won", date(2024, 3, 10), date(2024, 3, 1), "1000.00")]
+    sales = sales_metrics(opps, first, last, "quarter")
+    marketing = oracle_marketing.marketing_metrics(tiny_crm(), bridge, first, last, "quarter")
+    q1, q2 = efficiency(bridge, sales, marketing)
+    # Q1: ARR 0 -> 2820.00; spend 900 (cA) + 400 (cB). Q2: ARR 2820.00 -> 2239.92, no spend.
+    assert (q1.net_new_arr, q1.magic_number, q1.sales_efficiency) == (
+        D("2820.00"), None, Ratio(D("1000.00"), D(1300)),
+    )  # fmt: skip
+    assert (q2.net_new_arr, q2.magic_number) == (D("-580.08"), Ratio(D("-580.08"), D(1300)))
+    assert q2.sales_efficiency.value() is None
+    with pytest.raises(ValueError, match="same quarters"):
+        efficiency(bridge, sales_metrics(opps, first, last, "month"), marketing)
+
+
+def test_magic_number_on_the_world_is_net_new_arr_over_prior_spend(sources, world) -> None:
+    metrics = compute(sources, world.now, "quarter", 2)
+    arr_at = {m.month.end: m.arr for m in compute(sources, world.now).arr}
+    rows = efficiency(metrics.bridge, metrics.sales, metrics.marketing)
+    assert rows[0].magic_number is None
+    for index in range(1, len(rows)):
+        start = arr_at[rows[index - 1].period.end]
+        end = arr_at.get(rows[index].period.end, metrics.bridge[-1].arr_end)
+        prior_spend = metrics.marketing[index - 1].spend
+        assert rows[index].magic_number == Ratio(end - start, prior_spend), index
 
 
 # -- periods and catalog --------------------------------------------------------------------
@@ -380,12 +416,14 @@ def test_fiscal_periods_are_named_by_the_year_they_end_in() -> None:
 
 def test_every_catalog_entry_names_an_oracle_field_that_exists() -> None:
     modules = {"oracle_arr": oracle_arr, "oracle_sales": oracle_sales,
-               "oracle_marketing": oracle_marketing}  # fmt: skip
+               "oracle_marketing": oracle_marketing,
+               "oracle_efficiency": oracle_efficiency}  # fmt: skip
     names = [m.name for m in CATALOG]
     assert len(names) == len(set(names))
     for metric in CATALOG:
         module, cls, attribute = metric.oracle.split(".")
-        assert attribute in {f.name for f in fields(getattr(modules[module], cls))}, metric.name
+        kind = getattr(modules[module], cls)
+        assert attribute in {f.name for f in fields(kind)} | set(vars(kind)), metric.name
 
 
 def test_a_mutate_books_created_and_newly_won_deals_at_their_close_date() -> None:
