@@ -21,6 +21,7 @@ from bizops_sandbox.oracle_arr import (
     arr_months,
     charge_lines,
 )
+from bizops_sandbox.oracle_efficiency import EfficiencyQuarter, efficiency
 from bizops_sandbox.oracle_marketing import MarketingPeriod, marketing_metrics
 from bizops_sandbox.oracle_periods import history_days, utc_date
 from bizops_sandbox.oracle_sales import SalesPeriod, sales_metrics
@@ -43,6 +44,7 @@ class Metrics:
     bridge: list[ArrBridge]
     sales: list[SalesPeriod]
     marketing: list[MarketingPeriod]
+    efficiency: list[EfficiencyQuarter]
 
 
 def sources_of(world: World) -> Sources:
@@ -74,16 +76,18 @@ def compute(
 
     ARR is always given per month end (``arr``); the other lists have one row per period of
     ``grain`` (``month``, ``quarter`` or ``fiscal-year``, the fiscal year starting in month
-    ``fy_start_month``).
+    ``fy_start_month``); ``efficiency`` (magic number, sales efficiency) only at quarter grain.
     """
     first, last = history(sources, now)
     lines = charge_lines(sources["zuora"], fx)
     bridge = arr_bridge(lines, first, last, grain, fy_start_month)
+    crm = sources["salesforce"]
+    sales = sales_metrics(crm["Opportunity"], first, last, grain, fy_start_month)
+    marketing = marketing_metrics(crm, bridge, first, last, grain, fy_start_month)
+    quarterly = efficiency(bridge, sales, marketing) if grain == "quarter" else []
     return Metrics(
-        grain, fy_start_month, first, last,
-        arr_months(lines, first, last), bridge,
-        sales_metrics(sources["salesforce"]["Opportunity"], first, last, grain, fy_start_month),
-        marketing_metrics(sources["salesforce"], bridge, first, last, grain, fy_start_month),
+        grain, fy_start_month, first, last, arr_months(lines, first, last), bridge, sales,
+        marketing, quarterly,
     )  # fmt: skip
 
 
