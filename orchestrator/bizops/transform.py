@@ -15,14 +15,14 @@ from typing import Any
 
 import yaml
 
-from bizops_core.errors import BizOpsError, ConfigurationError, TransformFailed
+from bizops_core.errors import ConfigurationError, TransformFailed, describe
 
 LOGGER = logging.getLogger("bizops.transform")
 PIPELINE = "transform"  # its name in run history (bizops.runs)
 WORK_DIR = Path(".bizops") / "transform"  # profile, dbt's target/ and logs/, under the project
 # dbt scrubs the values of DBT_ENV_SECRET_* variables from its logs and never writes them to
 # its artifacts: the password reaches dbt only through one.
-PASSWORD_ENV = "DBT_ENV_SECRET_BIZOPS_PASSWORD"
+PASSWORD_ENV = "DBT_ENV_SECRET_BIZOPS_PASSWORD"  # noqa: S105 - a variable name, not a secret
 # Which raw schema each source's staging reads: the target schema of the pipeline of its tap.
 SOURCE_TAPS = {"zuora_schema": "tap-zuora", "salesforce_schema": "tap-salesforce"}
 # libpq keywords of a warehouse URL → dbt-postgres profile fields.
@@ -192,12 +192,27 @@ def run_dbt(
     LOGGER.info("dbt %s", " ".join(args))
     with _environment(PASSWORD_ENV, password(database_url)), contextlib.redirect_stdout(sys.stderr):
         outcome = dbtRunner().invoke(args)
+    _release_dbt()
     if outcome.exception is not None:
         from bizops.warehouse import one_line
 
-        raise ConfigurationError(f"dbt {command} failed to start: {one_line(str(outcome.exception))}")
+        raise ConfigurationError(
+            f"dbt {command} failed to start: {one_line(str(outcome.exception))}"
+        )
     nodes = tuple(_node(r) for r in getattr(outcome.result, "results", None) or ())
     return TransformResult(success=bool(outcome.success), nodes=nodes)
+
+
+def _release_dbt() -> None:
+    """Drop dbt's adapters and unreferenced manifests: their multiprocessing locks are
+    semaphores, and a process that exits at once (console.run_and_exit) with them alive gets
+    a "leaked semaphore objects" warning from the resource tracker on stderr."""
+    import gc
+
+    from dbt.adapters.factory import reset_adapters
+
+    reset_adapters()
+    gc.collect()
 
 
 def _node(result: Any) -> NodeResult:
@@ -231,11 +246,9 @@ def transform(
             result = run_dbt(
                 url, work_dir, "build", select, full_refresh, source_schemas(project), schema
             )
-        except BizOpsError as error:
-            store.finish_run(run_id, "failed", None, project.redactor(str(error)))
-            raise
-        except Exception as error:  # noqa: BLE001 - recorded, then raised on unchanged
-            store.finish_run(run_id, "failed", None, project.redactor(repr(error)))
+        except Exception as error:
+            # recorded in run history, then raised on unchanged
+            store.finish_run(run_id, "failed", None, project.redactor(describe(error)))
             raise
         counts = {n.name: n.rows for n in result.nodes if n.rows is not None}
         error = _summary(result) if not result.success else None
@@ -253,4 +266,3 @@ def _summary(result: TransformResult) -> str:
     names = ", ".join(f"{n.name} ({n.status})" for n in failed[:5])
     more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
     return f"{len(failed)} dbt node(s) failed: {names}{more}"
-
