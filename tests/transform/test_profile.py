@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import date
 from pathlib import Path
 
 import psycopg2.extensions
@@ -98,3 +99,45 @@ def test_a_failing_model_exits_7_is_recorded_and_never_shows_the_password(
     finally:
         with db.cursor() as cur:
             cur.execute(f'DROP SCHEMA IF EXISTS "{project_id}_staging" CASCADE')
+
+
+FISCAL = """
+import sys
+from pathlib import Path
+from bizops.transform import run_dbt
+result = run_dbt(sys.argv[1], Path(sys.argv[2]), select=("dim_date",), schema=sys.argv[3],
+                 variables={"fiscal_year_start_month": int(sys.argv[4])})
+sys.exit(0 if result.success else 7)
+"""
+
+
+@pytest.mark.parametrize(
+    ("start_month", "expected"),
+    [
+        (1, [(date(2024, 1, 31), 2024, 1, 1), (date(2024, 2, 1), 2024, 1, 2),
+             (date(2024, 12, 31), 2024, 4, 12)]),
+        (10, [(date(2024, 1, 31), 2024, 2, 4), (date(2024, 9, 30), 2024, 4, 12),
+              (date(2024, 10, 1), 2025, 1, 1)]),
+    ],
+)  # fmt: skip
+def test_dim_date_fiscal_year_starts_in_the_configured_month(
+    warehouse_url: str, db, tmp_path: Path, start_month: int, expected: list
+) -> None:
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    run = subprocess.run(
+        [sys.executable, "-c", FISCAL, warehouse_url, str(tmp_path), schema, str(start_month)],
+        capture_output=True, timeout=300, check=False,
+    )  # fmt: skip
+    try:
+        assert run.returncode == 0, run.stderr.decode()
+        assert run.stdout == b""
+        with db.cursor() as cur:
+            cur.execute(
+                f'SELECT date_day, fiscal_year, fiscal_quarter, fiscal_month FROM "{schema}_common"'
+                ".dim_date WHERE date_day = ANY(%s) ORDER BY date_day",
+                ([day for day, *_ in expected],),
+            )
+            assert cur.fetchall() == expected
+    finally:
+        with db.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}_common" CASCADE')
