@@ -88,3 +88,10 @@ class Interrupted(BizOpsError):
 
     kind = "interrupted"
     exit_code = 6
+
+
+class TransformFailed(BizOpsError):
+    """dbt ran and a model or one of its tests failed (``bizops transform``)."""
+
+    kind = "transform"
+    exit_code = 7

@@ -28,7 +28,8 @@ PROJECT_DIR = click.option(
 
 EXIT_CODES = """
 Exit codes: 0 success, 1 unexpected error, 2 configuration error, 3 the tap failed,
-4 the target failed, 5 the pipeline is already running, 6 interrupted.
+4 the target failed, 5 the pipeline is already running, 6 interrupted,
+7 a transform model or test failed.
 """
 
 
@@ -100,9 +101,9 @@ def main(log_level: str) -> None:
 
 
 def _register() -> None:
-    from bizops import cli_project, cli_run, cli_state, cli_warehouse
+    from bizops import cli_project, cli_run, cli_state, cli_transform, cli_warehouse
 
-    for module in (cli_run, cli_state, cli_project, cli_warehouse):
+    for module in (cli_run, cli_state, cli_project, cli_warehouse, cli_transform):
         for command in module.COMMANDS:
             main.add_command(command)
 
