@@ -7,9 +7,10 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from bizops_core.errors import ConfigurationError
+from bizops_core.redact import mask_connection_strings
 
 URL_SCHEMES = ("postgresql", "postgres")
 
@@ -143,17 +144,8 @@ class TargetConfig:
     def describe_connection(self) -> str:
         """Where the target connects, with the password masked: safe to log."""
         if self.database_url:
-            return mask_url(self.database_url)
+            return mask_connection_strings(self.database_url)
         return f"host={self.host} port={self.port} user={self.user} dbname={self.dbname}"
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc}"))
 
 
 def parse_config(raw: Any) -> TargetConfig:

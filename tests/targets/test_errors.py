@@ -132,6 +132,23 @@ def test_password_is_never_logged(make_config, warehouse_url: str) -> None:
     assert "postgres:***@" in result.stderr
 
 
+def test_a_password_given_as_a_url_parameter_is_never_logged(
+    make_config, warehouse_url: str
+) -> None:
+    url = f"{warehouse_url}&password=s3cret-pw"
+    result = subprocess.run(
+        [str(TARGET), "--config", str(make_config(database_url=url))],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "s3cret-pw" not in result.stderr
+    assert "&password=***" in result.stderr
+
+
 BAD_STATES = [
     ('"not an object"', 'a state must be a JSON object, not "not an object"'),
     ("[1, 2]", "a state must be a JSON object, not [1, 2]"),
