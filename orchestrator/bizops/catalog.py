@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
-import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -27,10 +26,7 @@ def catalog_path(project: Project, tap: str, cached: bool = False) -> Path:
 def discover(project: Project, plugin: Plugin, config: Mapping[str, Any], exe: str) -> dict:
     """Run ``<tap> --discover`` with ``config``; the catalog, or TapFailed with its last lines."""
     with rundir.private_dir(project.root, "discover") as tmp:
-        path = tmp / "config.json"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(dict(config), handle)
+        path = rundir.write_json(tmp, "config.json", dict(config))
         try:
             done = subprocess.run(  # noqa: S603 - the user's own tap
                 [exe, "--config", str(path), "--discover"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import secrets
@@ -17,6 +18,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 LOGGER = logging.getLogger("bizops.rundir")
 RUNS = Path(".bizops") / "run"
@@ -49,6 +51,16 @@ def private_dir(root: Path, prefix: str) -> Iterator[Path]:
                 os.unlink(base / f"{name}{LOCK}")
     finally:
         os.close(lock)
+
+
+def write_json(folder: Path, name: str, value: Any) -> Path:
+    """Write ``value`` as JSON to ``folder/name``, readable by this user only (0600 from the
+    start: the file may hold secrets); returns its path."""
+    path = Path(folder) / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(value, handle)
+    return path
 
 
 def sweep(base: Path) -> list[str]:

@@ -61,14 +61,6 @@ class _Outcome:
     error: BizOpsError | None = None
 
 
-def _write_json(folder: Path, name: str, value: Any) -> Path:
-    path = folder / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(value, handle)
-    return path
-
-
 class Runner:
     """Runs pipelines of one project against its warehouse."""
 
@@ -180,7 +172,7 @@ class Runner:
             pump = (write, self.redact, self._counts_changed)
             with process.SignalRelay(self.progress.signalled) as relay:
                 # The target starts first: its start-up overlaps the state lookup and the tap's.
-                target_json = _write_json(Path(tmp), "target.json", target.config)
+                target_json = rundir.write_json(Path(tmp), "target.json", target.config)
                 target_cmd = [target.exe, "--config", str(target_json)]
                 children = self._children = process.start_target(target_cmd, pump, target.end_line)
                 relay.attach(children)
@@ -262,11 +254,15 @@ class Runner:
         return plan, store.start_run(pipeline.name, str(log_path), options.trigger, started_at)
 
     def _tap_command(self, plan: RunPlan, tmp: Path) -> list[str]:
-        tap_cmd = [plan.tap_exe, "--config", str(_write_json(tmp, "tap.json", plan.tap_config))]
+        tap_cmd = [
+            plan.tap_exe,
+            "--config",
+            str(rundir.write_json(tmp, "tap.json", plan.tap_config)),
+        ]
         if plan.state_in is not None:
-            tap_cmd += ["--state", str(_write_json(tmp, "state.json", plan.state_in))]
+            tap_cmd += ["--state", str(rundir.write_json(tmp, "state.json", plan.state_in))]
         if plan.catalog is not None:
-            tap_cmd += ["--catalog", str(_write_json(tmp, "catalog.json", plan.catalog))]
+            tap_cmd += ["--catalog", str(rundir.write_json(tmp, "catalog.json", plan.catalog))]
         return tap_cmd
 
     def _counts_changed(self) -> None:
