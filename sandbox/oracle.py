@@ -23,7 +23,7 @@ from bizops_sandbox.oracle_arr import (
 )
 from bizops_sandbox.oracle_efficiency import EfficiencyQuarter, efficiency
 from bizops_sandbox.oracle_marketing import MarketingPeriod, marketing_metrics
-from bizops_sandbox.oracle_periods import history_days, utc_date
+from bizops_sandbox.oracle_periods import history_days, live, utc_date
 from bizops_sandbox.oracle_sales import SalesPeriod, sales_metrics
 from bizops_sandbox.world import World
 
@@ -56,12 +56,13 @@ def sources_of(world: World) -> Sources:
 
 
 def history(sources: Sources, now: datetime) -> tuple[date, date]:
-    """The first and last day of the world's history: from the earliest charge start,
-    opportunity or lead creation or campaign start to the last day before the clock."""
+    """The first and last day of the world's history: from the earliest charge start, live
+    (not deleted) opportunity or lead creation or campaign start to the last day before the
+    clock."""
     zuora, crm = sources["zuora"], sources["salesforce"]
     days = [c["EffectiveStartDate"] for c in zuora["RatePlanCharge"]]
-    days += [utc_date(r["CreatedDate"]) for r in (*crm["Opportunity"], *crm["Lead"])]
-    days += [c["StartDate"] for c in crm["Campaign"] if c["StartDate"]]
+    days += [utc_date(r["CreatedDate"]) for r in live((*crm["Opportunity"], *crm["Lead"]))]
+    days += [c["StartDate"] for c in live(crm["Campaign"]) if c["StartDate"]]
     return history_days(days, now)
 
 

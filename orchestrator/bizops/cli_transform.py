@@ -17,12 +17,13 @@ from bizops.cli import EXIT_CODES, PROJECT_DIR, handle_errors, load_project
 )  # fmt: skip
 @click.option("--full-refresh", is_flag=True, help="Rebuild incremental models from scratch.")
 @click.option(
-    "--schema", default="public", show_default=True, envvar="BIZOPS_TRANSFORM_SCHEMA",
-    help="Where the layers land: schemas staging and common for public, else <schema>_staging "
-    "and <schema>_common (env: BIZOPS_TRANSFORM_SCHEMA).",
+    "--schema", default=None, envvar="BIZOPS_TRANSFORM_SCHEMA",
+    help="Where the layers land: schemas staging, common and metrics for public, else "
+    "<schema>_staging, <schema>_common and <schema>_metrics (env: BIZOPS_TRANSFORM_SCHEMA; "
+    "default: bizops.yml transform.schema, else public).",
 )  # fmt: skip
 @handle_errors
-def transform(project_dir: Path, select: tuple[str, ...], full_refresh: bool, schema: str) -> None:
+def transform(project_dir: Path, select: tuple[str, ...], full_refresh: bool, schema: str | None) -> None:
     """Run dbt (build: models, then their tests) on the warehouse; dbt's log on stderr."""
     from bizops.transform import transform as run_transform
 

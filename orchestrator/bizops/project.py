@@ -59,6 +59,8 @@ class Project:
     taps: Mapping[str, Plugin] = field(default_factory=dict)
     targets: Mapping[str, Plugin] = field(default_factory=dict)
     project_id: str | None = None  # None: a project from before project ids (shared scope)
+    transform_schema: str | None = None  # bizops.yml transform.schema
+    transform_vars: Mapping[str, Any] = field(default_factory=dict)  # transform.vars
 
     def plugin(self, name: str) -> Plugin:
         """The tap or target called ``name``, or a ConfigurationError."""
@@ -250,6 +252,8 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
             name: _plugin("target", name, targets, None, (raw_targets, {})) for name in targets
         },
         project_id=doc.get("project_id"),
+        transform_schema=(doc.get("transform") or {}).get("schema"),
+        transform_vars=dict((doc.get("transform") or {}).get("vars") or {}),
     )
 
 

@@ -226,7 +226,7 @@ def transform(
     project: Any,
     select: tuple[str, ...] = (),
     full_refresh: bool = False,
-    schema: str = "public",
+    schema: str | None = None,
 ) -> TransformResult:
     """``dbt build`` of the shipped project against ``project``'s warehouse (models, then their
     tests), recorded in run history as the pipeline ``transform``.
@@ -239,12 +239,15 @@ def transform(
     from bizops.warehouse import resolve_database_url
 
     url = resolve_database_url(project.root, project.database_url)
+    schema = schema or project.transform_schema or "public"
+    # the project's own vars win over the source schemas found from its pipelines
+    variables = {**source_schemas(project), **project.transform_vars}
     work_dir = Path(project.root) / WORK_DIR
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
         run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
         try:
             result = run_dbt(
-                url, work_dir, "build", select, full_refresh, source_schemas(project), schema
+                url, work_dir, "build", select, full_refresh, variables, schema
             )
         except Exception as error:
             # recorded in run history, then raised on unchanged

@@ -1,0 +1,103 @@
+"""The sandbox oracle's metrics in the long shape of the warehouse's ``metric_values``.
+
+Key: ``(metric, grain, period_label, dimension, member)``; value: a Decimal, or None where the
+metric is undefined (a ratio over zero). Totals have dimension ``total`` and member ``all``.
+This adapter only renames and reshapes the oracle's numbers; it computes none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from bizops_sandbox.oracle import Metrics, Sources, compute
+from bizops_sandbox.oracle_marketing import channel_metrics
+from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
+
+Key = tuple[str, str, str, str, str]
+Values = dict[Key, Decimal | None]
+TOTAL = ("total", "all")
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, Ratio):
+        return value.value()
+    if value is None:
+        return None
+    return Decimal(value)
+
+
+def _arr_at_period_ends(metrics: Metrics) -> Iterator[tuple[str, str, Any]]:
+    """MRR, ARR and customers at the end of each period (its last month in the history)."""
+    by_month = {row.month.label: row for row in metrics.arr}
+    for moves in metrics.bridge:
+        last_day = min(moves.period.end, metrics.last)
+        row = by_month[period_of(last_day, "month").label]
+        for name in ("mrr", "arr", "customers"):
+            yield name, moves.period.label, getattr(row, name)
+
+
+BRIDGE = {
+    "new_arr": "new", "reactivation_arr": "reactivation", "expansion_arr": "expansion",
+    "contraction_arr": "contraction", "churn_arr": "churn", "net_new_arr": "net_new",
+    "new_customers": "new_customers", "churned_customers": "churned_customers",
+}  # fmt: skip
+SALES = (
+    "iacv", "bookings", "win_rate_count", "win_rate_amount", "average_deal_size",
+    "pipeline_created", "median_days_to_close",
+)  # fmt: skip
+MARKETING = {
+    "campaign_spend": "spend", "leads": "leads", "attributed_leads": "attributed_leads",
+    "cost_per_lead": "cost_per_lead", "cac": "cac",
+}  # fmt: skip
+CHANNEL = {"campaign_spend": "spend", "attributed_leads": "attributed_leads",
+           "cost_per_lead": "cost_per_lead"}  # fmt: skip
+EFFICIENCY = ("magic_number", "sales_efficiency")
+
+
+def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Values:
+    """Every oracle metric at every grain, keyed like ``metric_values``."""
+    out: Values = {}
+    for grain in GRAINS:
+        metrics = compute(sources, now, grain, fy_start_month)
+
+        def put(
+            metric: str, label: str, value: Any, dim: tuple[str, str] = TOTAL, grain: str = grain
+        ) -> None:
+            key = (metric, grain, label, *dim)
+            assert key not in out, key
+            out[key] = _number(value)
+
+        for metric, label, value in _arr_at_period_ends(metrics):
+            put(metric, label, value)
+        for moves in metrics.bridge:
+            for metric, field in BRIDGE.items():
+                put(metric, moves.period.label, getattr(moves, field))
+        for sold in metrics.sales:
+            for metric in SALES:
+                put(metric, sold.period.label, getattr(sold, metric))
+        for spent in metrics.marketing:
+            for metric, field in MARKETING.items():
+                put(metric, spent.period.label, getattr(spent, field))
+        channels = channel_metrics(
+            sources["salesforce"], metrics.first, metrics.last, grain, fy_start_month
+        )
+        for row in channels:
+            for metric, field in CHANNEL.items():
+                put(metric, row.period.label, getattr(row, field), ("channel", row.channel))
+        for quarter in metrics.efficiency:
+            for metric in EFFICIENCY:
+                put(metric, quarter.period.label, getattr(quarter, metric))
+    return out
+
+
+def only(values: Values, metric: str) -> Values:
+    """The entries of one metric."""
+    return {key: value for key, value in values.items() if key[0] == metric}
+
+
+METRICS: tuple[str, ...] = (
+    "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY,
+)  # fmt: skip

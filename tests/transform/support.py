@@ -1,0 +1,59 @@
+"""Sandbox worlds loaded by the real taps and target into the warehouse, for the transform
+tests: a project file with both pipelines, and `bizops` run as a user would."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.taps import salesforce_support, zuora_support
+
+BIZOPS = str(Path(sys.executable).parent / "bizops")
+SECRETS = {"X_ZUORA_SECRET": zuora_support.SECRET, "X_SF_SECRET": salesforce_support.SECRET}
+
+
+def write_project(
+    folder: Path,
+    prefix: str,
+    zuora_url: str,
+    salesforce_url: str,
+    transform: dict[str, Any] | None = None,
+) -> None:
+    """bizops.yml of a project loading Zuora into <prefix>_zuora and Salesforce into
+    <prefix>_sf, with an optional ``transform`` section."""
+    zuora = {
+        **zuora_support.tap_config(zuora_url, api_type="AQUA", partner_id="bizops-test"),
+        "window_days": 3660, "client_secret": "${X_ZUORA_SECRET}",
+    }  # fmt: skip
+    salesforce = {
+        **salesforce_support.tap_config(salesforce_url, "BULK2"),
+        "client_secret": "${X_SF_SECRET}",
+    }
+    project: dict[str, Any] = {
+        "version": 1,
+        "project_id": prefix,
+        "taps": {"tap-zuora": {"config": zuora}, "tap-salesforce": {"config": salesforce}},
+        "targets": {"target-postgres": {}},
+        "pipelines": [
+            {"name": "zuora", "tap": "tap-zuora", "target": "target-postgres",
+             "target_config": {"default_target_schema": f"{prefix}_zuora"}},
+            {"name": "salesforce", "tap": "tap-salesforce", "target": "target-postgres",
+             "target_config": {"default_target_schema": f"{prefix}_sf"}},
+        ],
+    }  # fmt: skip
+    if transform:
+        project["transform"] = transform
+    (folder / "bizops.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
+
+
+def bizops(
+    env: dict[str, str], *args: str, timeout: int = 600
+) -> subprocess.CompletedProcess[bytes]:
+    """Run the `bizops` command; output captured, never raises on a failure exit."""
+    return subprocess.run(
+        [BIZOPS, *args], env=env, capture_output=True, timeout=timeout, check=False
+    )  # fmt: skip

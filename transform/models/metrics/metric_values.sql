@@ -1,0 +1,37 @@
+{#- Every metric value in one long table, the shape `bizops metrics`, the dashboards and the
+    oracle tests read: one row per metric, grain, period and breakdown member. Each domain's
+    marts give their rows in a model of these columns, listed here:
+    metric (catalog name), grain (month | quarter | fiscal-year), period_start, period_end,
+    period_label (2024-03 | FY2025-Q1 | FY2025), dimension ('total' or the breakdown, e.g.
+    'channel'), member ('all' for the total), value (numeric; null when undefined, e.g. a
+    ratio over zero), sample_size (the n behind a median, else null). -#}
+{%- set domain_models = [] -%}
+
+{%- if domain_models %}
+{%- for name in domain_models %}
+select
+    cast(metric as {{ dbt.type_string() }}) as metric,
+    cast(grain as {{ dbt.type_string() }}) as grain,
+    cast(period_start as date) as period_start,
+    cast(period_end as date) as period_end,
+    cast(period_label as {{ dbt.type_string() }}) as period_label,
+    cast(dimension as {{ dbt.type_string() }}) as dimension,
+    cast(member as {{ dbt.type_string() }}) as member,
+    cast(value as {{ dbt.type_numeric() }}) as value,
+    cast(sample_size as {{ dbt.type_bigint() }}) as sample_size
+from {{ ref(name) }}
+{% if not loop.last %}union all{% endif %}
+{%- endfor %}
+{%- else %}
+select
+    cast(null as {{ dbt.type_string() }}) as metric,
+    cast(null as {{ dbt.type_string() }}) as grain,
+    cast(null as date) as period_start,
+    cast(null as date) as period_end,
+    cast(null as {{ dbt.type_string() }}) as period_label,
+    cast(null as {{ dbt.type_string() }}) as dimension,
+    cast(null as {{ dbt.type_string() }}) as member,
+    cast(null as {{ dbt.type_numeric() }}) as value,
+    cast(null as {{ dbt.type_bigint() }}) as sample_size
+where 1 = 0
+{%- endif %}
