@@ -23,7 +23,9 @@ from bizops.cli import EXIT_CODES, PROJECT_DIR, handle_errors, load_project
     "default: bizops.yml transform.schema, else public).",
 )  # fmt: skip
 @handle_errors
-def transform(project_dir: Path, select: tuple[str, ...], full_refresh: bool, schema: str | None) -> None:
+def transform(
+    project_dir: Path, select: tuple[str, ...], full_refresh: bool, schema: str | None
+) -> None:
     """Run dbt (build: models, then their tests) on the warehouse; dbt's log on stderr."""
     from bizops.transform import transform as run_transform
 
