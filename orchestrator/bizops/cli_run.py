@@ -33,6 +33,8 @@ def _finish(batch: Any) -> None:
     for result in batch.results:
         if result.error is not None:
             click.echo(f"bizops: {result.pipeline}: {result.error}", err=True)
+    if batch.transform is not None:
+        click.echo(f"bizops: transform: {batch.transform.summary()}", err=True)
     for name, reason in batch.skipped.items():
         click.echo(f"bizops: {name}: skipped ({reason})", err=True)
     for error in batch.errors.values():

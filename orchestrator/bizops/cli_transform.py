@@ -30,9 +30,7 @@ def transform(
     from bizops.transform import transform as run_transform
 
     result = run_transform(load_project(project_dir), select, full_refresh, schema)
-    models = sum(1 for n in result.nodes if n.resource_type == "model")
-    tests = len(result.nodes) - models
-    click.echo(f"bizops transform: {models} models and {tests} tests passed", err=True)
+    click.echo(f"bizops transform: {result.summary()}", err=True)
 
 
 COMMANDS = (transform,)

@@ -27,6 +27,7 @@ class BatchResult:
     results: list[RunResult] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     errors: dict[str, BizOpsError] = field(default_factory=dict)
+    transform: Any = None  # the TransformResult of a `transform: true` build, if one ran
 
     @property
     def exit_code(self) -> int:
@@ -64,7 +65,31 @@ def run_many(
             batch.skipped[name] = "not due"
         else:
             batch.results.append(result)
+    _transform_after(project, batch, skip_locked)
     return batch
+
+
+def _transform_after(project: Project, batch: BatchResult, skip_locked: bool) -> None:
+    """Build the analytic layer once if a pipeline that ran without error has
+    ``transform: true``; its failure is the batch's error ``transform``."""
+    wanted = [
+        r.pipeline for r in batch.results
+        if r.error is None and project.pipeline(r.pipeline).transform
+    ]  # fmt: skip
+    if not wanted:
+        return
+    from bizops.transform import transform
+
+    LOGGER.info("transform after %s", ", ".join(wanted))
+    try:
+        batch.transform = transform(project)
+    except PipelineLocked as exc:
+        if skip_locked:
+            batch.skipped["transform"] = "already running"
+        else:
+            batch.errors["transform"] = exc
+    except BizOpsError as exc:
+        batch.errors["transform"] = exc
 
 
 def cron(project: Project, progress: Progress | None = None) -> BatchResult:

@@ -36,6 +36,10 @@ class Plugin:
     literal: Mapping[str, str] = field(default_factory=dict)
 
 
+# Run-history names of the commands that are not pipelines.
+RESERVED_NAMES = frozenset({"transform", "check"})
+
+
 @dataclass(frozen=True)
 class Pipeline:
     """One tap -> target pair with its resolved configs."""
@@ -46,6 +50,7 @@ class Pipeline:
     schedule: str | None = None
     select: tuple[str, ...] = ()
     full_refresh_streams: tuple[str, ...] = ()
+    transform: bool = False  # build the analytic layer after a successful run
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,11 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
             raise ConfigurationError(
                 f"{PROJECT_FILE}: pipelines.{index}.name: duplicate name {item['name']!r}"
             )
+        if item["name"] in RESERVED_NAMES:
+            raise ConfigurationError(
+                f"{PROJECT_FILE}: pipelines.{index}.name: {item['name']!r} is reserved (run "
+                f"history names `bizops {item['name']}` runs so)"
+            )
         _check_schedule(index, item.get("schedule"))
         tap_overrides = {**(item.get("config") or {}), **(item.get("tap_config") or {})}
         raw_item = raw["pipelines"][index]
@@ -240,6 +250,7 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
             schedule=item.get("schedule"),
             select=tuple(item.get("select") or ()),
             full_refresh_streams=tuple(item.get("full_refresh_streams") or ()),
+            transform=bool(item.get("transform")),
         )
     database_url = (doc.get("warehouse") or {}).get("database_url")
     return Project(

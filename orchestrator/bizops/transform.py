@@ -64,6 +64,11 @@ class TransformResult:
         """The nodes that errored or failed."""
         return tuple(n for n in self.nodes if n.status in ("error", "fail", "runtime error"))
 
+    def summary(self) -> str:
+        """``N models and M tests passed`` (the line ``bizops transform`` ends with)."""
+        models = sum(1 for n in self.nodes if n.resource_type == "model")
+        return f"{models} models and {len(self.nodes) - models} tests passed"
+
 
 def dbt_project_dir() -> Path:
     """The dbt project shipped in the package ``bizops_transform`` (a plain folder also in a
@@ -244,11 +249,10 @@ def transform(
     variables = {**source_schemas(project), **project.transform_vars}
     work_dir = Path(project.root) / WORK_DIR
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
+        store.lock(PIPELINE)  # one transform at a time (cron and a user's, two machines)
         run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
         try:
-            result = run_dbt(
-                url, work_dir, "build", select, full_refresh, variables, schema
-            )
+            result = run_dbt(url, work_dir, "build", select, full_refresh, variables, schema)
         except Exception as error:
             # recorded in run history, then raised on unchanged
             store.finish_run(run_id, "failed", None, project.redactor(describe(error)))

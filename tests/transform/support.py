@@ -22,9 +22,11 @@ def write_project(
     zuora_url: str,
     salesforce_url: str,
     transform: dict[str, Any] | None = None,
+    extra: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """bizops.yml of a project loading Zuora into <prefix>_zuora and Salesforce into
-    <prefix>_sf, with an optional ``transform`` section."""
+    <prefix>_sf (pipelines ``zuora`` and ``salesforce``, with ``extra[name]`` merged into
+    each), and an optional ``transform`` section."""
     zuora = {
         **zuora_support.tap_config(zuora_url, api_type="AQUA", partner_id="bizops-test"),
         "window_days": 3660, "client_secret": "${X_ZUORA_SECRET}",
@@ -45,6 +47,8 @@ def write_project(
              "target_config": {"default_target_schema": f"{prefix}_sf"}},
         ],
     }  # fmt: skip
+    for pipeline in project["pipelines"]:
+        pipeline.update((extra or {}).get(pipeline["name"], {}))
     if transform:
         project["transform"] = transform
     (folder / "bizops.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
