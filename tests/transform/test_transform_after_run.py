@@ -151,7 +151,9 @@ def test_a_second_transform_while_one_runs_is_refused(
     finally:
         holder.close()
     assert result.returncode == 5, result.stderr.decode()[-2000:]
-    assert result.stderr.decode().strip().endswith(
-        "bizops: [locked] pipeline 'transform' is already running"
+    assert (
+        result.stderr.decode()
+        .strip()
+        .endswith("bizops: [locked] pipeline 'transform' is already running")
     )
     assert _runs(warehouse_url, prefix) == []
