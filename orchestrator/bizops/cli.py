@@ -79,11 +79,12 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def load_project(project_dir: Path) -> Any:
-    """The Project in ``project_dir`` (ConfigurationError if missing or invalid)."""
+def load_project(project_dir: Path, plugins: bool = True) -> Any:
+    """The Project in ``project_dir`` (ConfigurationError if missing or invalid);
+    ``plugins=False`` for commands that start no tap or target (see project.parse)."""
     from bizops.project import load
 
-    project = load(project_dir)
+    project = load(project_dir, plugins=plugins)
     _REDACTORS.append(project.redactor)
     return project
 

@@ -12,10 +12,12 @@ from bizops.cli import PROJECT_DIR, handle_errors, load_project
 
 
 def _store(project_dir: Path, pipeline: str | None = None) -> tuple[Any, Any]:
+    from bizops.project import RESERVED_NAMES
     from bizops.runner import Runner
 
-    project = load_project(project_dir)
-    if pipeline is not None:
+    # state and history start no tap or target: their ${VAR}s need not be set
+    project = load_project(project_dir, plugins=False)
+    if pipeline is not None and pipeline not in RESERVED_NAMES:
         project.pipeline(pipeline)
     return project, Runner(project).store()
 

@@ -29,7 +29,7 @@ def transform(
     """Run dbt (build: models, then their tests) on the warehouse; dbt's log on stderr."""
     from bizops.transform import transform as run_transform
 
-    result = run_transform(load_project(project_dir), select, full_refresh, schema)
+    result = run_transform(load_project(project_dir, plugins=False), select, full_refresh, schema)
     click.echo(f"bizops transform: {result.summary()}", err=True)
 
 

@@ -124,17 +124,26 @@ def _check_secrets(node: Any, where: list[Any]) -> None:
             _check_secrets(item, [*where, index])
 
 
-def _resolve(node: Any, env: Mapping[str, str], redactor: Redactor, where: list[Any]) -> Any:
-    """Replace ``${VAR}`` references; every substituted value is registered as a secret."""
+# Sections whose ``${VAR}`` references only a running tap or target needs.
+PLUGIN_SECTIONS = frozenset({"taps", "targets", "pipelines"})
+
+
+def _resolve(
+    node: Any, env: Mapping[str, str], redactor: Redactor, where: list[Any], plugins: bool = True
+) -> Any:
+    """Replace ``${VAR}`` references; every substituted value is registered as a secret.
+    With ``plugins`` false, an unset variable of the plugin sections stays a reference."""
     if isinstance(node, Mapping):
-        return {k: _resolve(v, env, redactor, [*where, k]) for k, v in node.items()}
+        return {k: _resolve(v, env, redactor, [*where, k], plugins) for k, v in node.items()}
     if isinstance(node, list):
-        return [_resolve(v, env, redactor, [*where, i]) for i, v in enumerate(node)]
+        return [_resolve(v, env, redactor, [*where, i], plugins) for i, v in enumerate(node)]
     if not isinstance(node, str):
         return node
 
     def substitute(match: re.Match[str]) -> str:
         name = match.group(1)
+        if name not in env and not plugins and where and where[0] in PLUGIN_SECTIONS:
+            return match.group(0)
         if name not in env:
             raise ConfigurationError(
                 f"{PROJECT_FILE}: {_path(where)} needs the environment variable {name}, "
@@ -205,14 +214,21 @@ def _check_schedule(index: int, schedule: str | None) -> None:
         )
 
 
-def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project:
-    """Validate a loaded bizops.yml document and build the Project."""
+def parse(
+    raw: Any, root: Path, env: Mapping[str, str] | None = None, plugins: bool = True
+) -> Project:
+    """Validate a loaded bizops.yml document and build the Project.
+
+    ``plugins=False`` is for commands that start no tap or target (history, state, transform,
+    metrics): the taps', targets' and pipelines' ``${VAR}`` references need not be set, and
+    the unset ones stay references; the warehouse's are resolved as always.
+    """
     if raw is None:
         raw = {}
     _validate(raw, root)
     _check_secrets(raw, [])
     redactor = Redactor()
-    doc = _resolve(raw, os.environ if env is None else env, redactor, [])
+    doc = _resolve(raw, os.environ if env is None else env, redactor, [], plugins)
     taps, targets = doc.get("taps") or {}, doc.get("targets") or {}
     pipelines: dict[str, Pipeline] = {}
     raw_taps, raw_targets = raw.get("taps") or {}, raw.get("targets") or {}
@@ -268,8 +284,8 @@ def parse(raw: Any, root: Path, env: Mapping[str, str] | None = None) -> Project
     )
 
 
-def load(root: Path, env: Mapping[str, str] | None = None) -> Project:
-    """Load ``<root>/bizops.yml``."""
+def load(root: Path, env: Mapping[str, str] | None = None, plugins: bool = True) -> Project:
+    """Load ``<root>/bizops.yml`` (``plugins``: see :func:`parse`)."""
     path = Path(root) / PROJECT_FILE
     try:
         text = path.read_text("utf-8")
@@ -279,4 +295,4 @@ def load(root: Path, env: Mapping[str, str] | None = None) -> Project:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigurationError(f"{PROJECT_FILE} is not valid YAML: {exc}") from None
-    return parse(raw, Path(root).resolve(), env)
+    return parse(raw, Path(root).resolve(), env, plugins)

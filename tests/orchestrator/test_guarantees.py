@@ -216,6 +216,20 @@ def test_missing_environment_variable_is_exit_2_naming_it(slow_project: SlowProj
     assert "needs the environment variable TEST_SLOW_API_KEY" in result.stderr
 
 
+def test_history_and_state_need_no_tap_secret(slow_project: SlowProject) -> None:
+    env = slow_project.env()
+    del env["TEST_SLOW_API_KEY"]
+    from tests.orchestrator.conftest import BIZOPS
+
+    for command in (["runs"], ["state", "list"], ["runs", slow_project.name]):
+        result = subprocess.run(
+            [BIZOPS, *command, "-p", str(slow_project.root)],
+            capture_output=True, text=True, env=env, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, (command, result.stderr)
+        assert "TEST_SLOW_API_KEY" not in result.stderr
+
+
 def test_a_tap_that_cannot_start_fails_the_run_with_exit_3(slow_project: SlowProject) -> None:
     tap = slow_project.root / "slow-tap"
     tap.write_text("#!/nonexistent/interpreter\n")  # executable, but exec fails

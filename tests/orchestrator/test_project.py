@@ -90,3 +90,18 @@ def test_cli_reports_a_malformed_project_file_with_exit_code_2(tmp_path: Path) -
         "bizops: [config] bizops.yml: pipelines.0.name: 'Bad Name!' does not match "
         "'^[a-z0-9][a-z0-9_-]*$'"
     )
+
+
+def test_without_plugins_an_unset_plugin_variable_stays_a_reference(tmp_path: Path) -> None:
+    project = parse(VALID, tmp_path, env={}, plugins=False)
+    assert project.taps["tap-zuora"].config["client_secret"] == "${ZUORA_SECRET}"
+
+
+def test_without_plugins_the_warehouse_variables_are_still_required(tmp_path: Path) -> None:
+    raw = {**VALID, "warehouse": {"database_url": "${WAREHOUSE_URL}"}}
+    with pytest.raises(ConfigurationError) as info:
+        parse(raw, tmp_path, env={"ZUORA_SECRET": "x"}, plugins=False)
+    assert str(info.value) == (
+        "bizops.yml: warehouse.database_url needs the environment variable WAREHOUSE_URL, "
+        "which is not set"
+    )
