@@ -102,9 +102,16 @@ def main(log_level: str) -> None:
 
 
 def _register() -> None:
-    from bizops import cli_project, cli_run, cli_state, cli_transform, cli_warehouse
+    from bizops import (
+        cli_metrics,
+        cli_project,
+        cli_run,
+        cli_state,
+        cli_transform,
+        cli_warehouse,
+    )
 
-    for module in (cli_run, cli_state, cli_project, cli_warehouse, cli_transform):
+    for module in (cli_run, cli_state, cli_project, cli_warehouse, cli_transform, cli_metrics):
         for command in module.COMMANDS:
             main.add_command(command)
 
