@@ -6,6 +6,7 @@ import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from psycopg2 import sql
 
 from bizops.project import load
 from bizops.runner import Runner, RunResult
+from bizops.transform import transform
 from bizops.warehouse import ENV_VAR
 from bizops_core.redact import mask_connection_strings
 
@@ -74,7 +76,19 @@ pipelines:
     target: target-postgres
     target_config: {{default_target_schema: salesforce}}
     schedule: "*/15 * * * *"
+    # after loading, build the analytic layer (bizops transform)
+    transform: true
+transform:
+  vars:
+    # the metrics are computed at the sandbox world's clock, not today's date
+    metrics_as_of: "{as_of}"
 """
+# The business answer the demo ends with (the quarters of the world's last year).
+DEMO_METRICS = (
+    "arr", "net_new_arr", "iacv", "win_rate_count", "cost_per_lead", "cac", "ltv_to_cac",
+    "magic_number",
+)  # fmt: skip
+DEMO_QUARTERS = 4
 # The tables' names are the streams' names lower-cased (target-postgres' identifiers).
 EXPLORE_QUERY = "SELECT name, status, balance FROM zuora.account ORDER BY name LIMIT 5"
 LINK_QUERY = """
@@ -129,6 +143,7 @@ class DemoReport:
     database_url: str
     project_dir: Path
     notes: list[str] = field(default_factory=list)
+    metrics: str = ""  # the business table (bizops metrics)
 
     def render(self) -> str:
         """A human summary of both sources and the cross-source check."""
@@ -148,6 +163,13 @@ class DemoReport:
             f"explore it:  {psql_hint(self.database_url)}",
             *self.notes,
         ]
+        if self.metrics:
+            lines += [
+                "",
+                f"The business, by fiscal quarter (bizops metrics --period quarter --last "
+                f"{DEMO_QUARTERS} -p {self.project_dir}):",
+                self.metrics.rstrip("\n"),
+            ]
         return "\n".join(lines)
 
 
@@ -208,22 +230,43 @@ def run_demo(project_dir: Path, seed: int = 42) -> DemoReport:
     project_dir.mkdir(parents=True, exist_ok=True)
     world = World.generate(seed=seed, size="small")
     zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
+    as_of = world.now + timedelta(days=1)  # the clock after the mutation between the runs
     try:
-        text = PROJECT_TEMPLATE.format(zuora_url=zuora.url, salesforce_url=salesforce.url)
+        text = PROJECT_TEMPLATE.format(
+            zuora_url=zuora.url, salesforce_url=salesforce.url, as_of=as_of.isoformat()
+        )
         (project_dir / "bizops.yml").write_text(text, encoding="utf-8")
         for source in SOURCES:
             os.environ.setdefault(source.secret_env, SANDBOX_SECRET)
-        runner = Runner(load(project_dir))
+        project = load(project_dir)
+        runner = Runner(project)
         _reset(runner)
         first = [runner.run(source.pipeline) for source in SOURCES]
-        mutation = world.mutate_sources()
+        mutation = world.mutate_sources(at=as_of)
         second = [runner.run(source.pipeline) for source in SOURCES]
     finally:
         zuora.stop()
         salesforce.stop()
+    # the pipelines have `transform: true`: build once after both, as `bizops run --all` does
+    transform(project, full_refresh=True)
     counts, links = _warehouse_facts(runner.database_url)
     reports = [
         SourceReport(source, (one, two), mutation[source.name], counts[source.schema])
         for source, one, two in zip(SOURCES, first, second, strict=True)
     ]
-    return DemoReport(reports, links, runner.database_url, project_dir)
+    return DemoReport(
+        reports, links, runner.database_url, project_dir, metrics=_metrics(runner.database_url)
+    )
+
+
+def _metrics(database_url: str) -> str:
+    """The demo's business table: its metrics by fiscal quarter, as `bizops metrics` shows."""
+    from bizops import metric_catalog
+    from bizops import metrics as lib
+
+    shown, _ = lib.choose(
+        [m for m in metric_catalog.load() if m.name in DEMO_METRICS], (), "quarter"
+    )
+    shown.sort(key=lambda m: DEMO_METRICS.index(m.name))
+    values = lib.read(database_url, "public", shown, "quarter", DEMO_QUARTERS)
+    return lib.table(shown, values)
