@@ -1,0 +1,116 @@
+"""Analytic-layer bench: a sandbox world loaded by both pipelines, then `bizops transform`
+(full build), again with no new data, and `bizops metrics` latency, against the goals of
+issue 11 (large world <= 60 s, no new data <= 10 s, metrics <= 1 s).
+
+    python bench/transform_bench.py [--size large|medium|small]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bizops_sandbox.salesforce import create_app as salesforce_app
+from bizops_sandbox.server import serve
+from bizops_sandbox.world import World
+from tests.transform.support import SECRETS, write_project
+
+BIN = Path(sys.executable).parent
+GOALS = {"transform (full build)": 60.0, "transform (no new data)": 10.0, "bizops metrics": 1.0}
+
+
+def warehouse() -> str:
+    if os.environ.get("BIZOPS_DATABASE_URL"):
+        return os.environ["BIZOPS_DATABASE_URL"]
+    from bizops.warehouse import embedded_url
+
+    return embedded_url(Path(".bizops") / "bench-pg")
+
+
+def run(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    command = [str(BIN / "bizops"), *args]
+    done = subprocess.run(command, env=env, capture_output=True, check=False)  # noqa: S603
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(
+            f"bizops {' '.join(args)} failed ({done.returncode}):\n{done.stderr.decode()[-3000:]}"
+        )
+    return seconds
+
+
+def raw_rows(url: str, prefix: str) -> int:
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT coalesce(sum(n_live_tup), 0) FROM pg_stat_user_tables WHERE schemaname IN "
+            "(%s, %s)",
+            (f"{prefix}_zuora", f"{prefix}_sf"),
+        )
+        (rows,) = cur.fetchone()
+    conn.close()
+    return int(rows)
+
+
+def main() -> int:
+    from bizops_sandbox.zuora import create_app as zuora_app
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="large", choices=["small", "medium", "large"])
+    args = parser.parse_args()
+    url = warehouse()
+    started = time.perf_counter()
+    world = World.generate(seed=42, size=args.size)
+    generated = time.perf_counter() - started
+    zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
+    prefix = f"bench_{uuid.uuid4().hex[:6]}"
+    env = {**os.environ, **SECRETS, "BIZOPS_DATABASE_URL": url, "BIZOPS_LOG_LEVEL": "WARNING"}
+    timings: dict[str, float] = {}
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            vars_ = {"metrics_as_of": world.now.isoformat()}
+            write_project(Path(folder), prefix, zuora.url, salesforce.url,
+                          {"schema": prefix, "vars": vars_})  # fmt: skip
+            project = ["-p", folder]
+            timings["load (bizops run --all)"] = run(env, "run", "--all", *project)
+            timings["transform (full build)"] = run(env, "transform", *project)
+            timings["transform (no new data)"] = run(env, "transform", *project)
+            latency = [
+                run(env, "metrics", "--period", "quarter", "--last", "4", *project)
+                for _ in range(5)
+            ]
+            timings["bizops metrics"] = statistics.median(latency)
+            rows = raw_rows(url, prefix)
+    finally:
+        zuora.stop()
+        salesforce.stop()
+        conn = psycopg2.connect(url)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for layer in ("zuora", "sf", "staging", "common", "metrics"):
+                cur.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{layer}" CASCADE')
+        conn.close()
+    out = sys.stdout
+    out.write(f"world {args.size}: {world.count():,} records generated in {generated:.1f} s; "
+              f"{rows:,} raw rows loaded\n")  # fmt: skip
+    out.write(f"{'step':<28} {'seconds':>8} {'goal':>8}\n")
+    for step, seconds in timings.items():
+        goal = GOALS.get(step)
+        mark = "" if goal is None else ("ok" if seconds <= goal else "OVER")
+        bound = "" if goal is None else f"<= {goal:g}"
+        out.write(f"{step:<28} {seconds:>8.2f} {bound:>8} {mark}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
