@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from bizops.transform_skip import as_state, fingerprint, marts_exist, of_state
 from bizops_core.errors import ConfigurationError, TransformFailed, describe
 
 LOGGER = logging.getLogger("bizops.transform")
@@ -58,6 +59,7 @@ class TransformResult:
     success: bool
     nodes: tuple[NodeResult, ...] = field(default_factory=tuple)
     run_id: int | None = None
+    skipped: bool = False  # nothing changed since the last successful build
 
     @property
     def failed(self) -> tuple[NodeResult, ...]:
@@ -66,6 +68,8 @@ class TransformResult:
 
     def summary(self) -> str:
         """``N models and M tests passed`` (the line ``bizops transform`` ends with)."""
+        if self.skipped:
+            return "sources and project unchanged since the last build; nothing to do"
         models = sum(1 for n in self.nodes if n.resource_type == "model")
         return f"{models} models and {len(self.nodes) - models} tests passed"
 
@@ -250,6 +254,15 @@ def transform(
     work_dir = Path(project.root) / WORK_DIR
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
         store.lock(PIPELINE)  # one transform at a time (cron and a user's, two machines)
+        # only a whole build can be skipped, and only it leaves a fingerprint
+        whole = not select and not full_refresh
+        built = _fingerprint(store, variables, schema) if not select else None
+        unchanged = built is not None and built == of_state(store.get_state(PIPELINE))
+        if whole and unchanged and marts_exist(store.conn, schema):
+            run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
+            store.finish_run(run_id, "succeeded", {}, None)
+            LOGGER.info("sources and project unchanged since the last build: skipped")
+            return TransformResult(True, (), run_id, skipped=True)
         run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
         try:
             result = run_dbt(url, work_dir, "build", select, full_refresh, variables, schema)
@@ -257,13 +270,25 @@ def transform(
             # recorded in run history, then raised on unchanged
             store.finish_run(run_id, "failed", None, project.redactor(describe(error)))
             raise
-        counts = {n.name: n.rows for n in result.nodes if n.rows is not None}
+        counts = {
+            n.name: n.rows
+            for n in result.nodes
+            if n.rows is not None and n.resource_type == "model"
+        }
         error = _summary(result) if not result.success else None
         store.finish_run(run_id, "succeeded" if result.success else "failed", counts, error)
+        if result.success and built is not None:
+            store.set_state(PIPELINE, as_state(built), source="transform")
     result = TransformResult(result.success, result.nodes, run_id)
     if not result.success:
         raise TransformFailed(error or "dbt reported a failure")
     return result
+
+
+def _fingerprint(store: Any, variables: Mapping[str, Any], schema: str) -> str | None:
+    """The build's fingerprint taken before dbt runs (so a load during the build makes the
+    next one run again)."""
+    return fingerprint(store.conn, variables, schema, dbt_project_dir())
 
 
 def _summary(result: TransformResult) -> str:

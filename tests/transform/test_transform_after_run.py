@@ -4,6 +4,8 @@ and a failed build is reported with its own exit code without undoing the load."
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,3 +159,65 @@ def test_a_second_transform_while_one_runs_is_refused(
         .endswith("bizops: [locked] pipeline 'transform' is already running")
     )
     assert _runs(warehouse_url, prefix) == []
+
+
+def _last_line(result: subprocess.CompletedProcess[bytes]) -> str:
+    return result.stderr.decode().splitlines()[-1]
+
+
+def test_a_transform_with_nothing_new_is_skipped_until_something_changes(
+    sandbox, warehouse_url: str, tmp_path: Path
+) -> None:
+    prefix, zuora_url, salesforce_url, env = sandbox
+    write_project(tmp_path, prefix, zuora_url, salesforce_url, {"schema": prefix})
+    project = ["-p", str(tmp_path)]
+    assert bizops(env, "run", "--all", *project).returncode == 0
+    built = re.compile(r"bizops transform: \d+ models and \d+ tests passed")
+    nothing = "bizops transform: sources and project unchanged since the last build; nothing to do"
+
+    first = bizops(env, "transform", *project)
+    assert built.fullmatch(_last_line(first)), first.stderr.decode()[-2000:]
+    assert _last_line(bizops(env, "transform", *project)) == nothing
+    # a cleared fingerprint (as --full-refresh ignores it) builds again
+    assert bizops(env, "state", "clear", "transform", *project).returncode == 0
+    assert built.fullmatch(_last_line(bizops(env, "transform", *project)))
+    assert _last_line(bizops(env, "transform", *project)) == nothing
+    # one new row in a source table: built again
+    with psycopg2.connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            f'INSERT INTO "{prefix}_sf".lead (id, _sdc_batched_at) '
+            "VALUES ('00Q000000000XYZAAA', now())"
+        )
+    conn.close()
+    assert built.fullmatch(_last_line(bizops(env, "transform", *project)))
+    # a dropped layer is built again whatever the sources say
+    with psycopg2.connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(f'DROP SCHEMA "{prefix}_metrics" CASCADE')
+    conn.close()
+    assert built.fullmatch(_last_line(bizops(env, "transform", *project)))
+    statuses = [
+        status for pipeline, status in _runs(warehouse_url, prefix) if pipeline == "transform"
+    ]
+    assert statuses == ["succeeded"] * 6
+
+
+def test_a_source_table_without_batch_times_is_never_skipped(db_schema: str, warehouse_url):
+    from bizops.transform import dbt_project_dir
+    from bizops.transform_skip import fingerprint
+
+    conn = psycopg2.connect(warehouse_url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE TABLE "{db_schema}".lead (id text, _sdc_batched_at timestamptz)')
+            cur.execute(f'CREATE TABLE "{db_schema}"._bizops_rejects (reason text)')
+        variables = {"salesforce_schema": db_schema}
+        one = fingerprint(conn, variables, "x", dbt_project_dir())
+        assert one is not None and one == fingerprint(conn, variables, "x", dbt_project_dir())
+        assert one != fingerprint(conn, {**variables, "metrics_as_of": "2024-01-01"}, "x",
+                                  dbt_project_dir())  # fmt: skip
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE TABLE "{db_schema}".account (id text)')  # another tool's
+        assert fingerprint(conn, variables, "x", dbt_project_dir()) is None
+    finally:
+        conn.close()
