@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
-from tests.transform.support import SECRETS, write_project
+from tests.transform.support import SECRETS, drop_layers, write_project
 
 BIN = Path(sys.executable).parent
 GOALS = {"transform (full build)": 60.0, "transform (no new data)": 10.0, "bizops metrics": 1.0}
@@ -94,12 +94,7 @@ def main() -> int:
     finally:
         zuora.stop()
         salesforce.stop()
-        conn = psycopg2.connect(url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for layer in ("zuora", "sf", "staging", "common", "metrics"):
-                cur.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{layer}" CASCADE')
-        conn.close()
+        drop_layers(url, prefix)
     out = sys.stdout
     out.write(f"world {args.size}: {world.count():,} records generated in {generated:.1f} s; "
               f"{rows:,} raw rows loaded\n")  # fmt: skip

@@ -20,10 +20,9 @@ from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
 from bizops_sandbox.zuora import create_app as zuora_app
 from tests.transform.oracle_values import Values, oracle_values
-from tests.transform.support import SECRETS, bizops, write_project
+from tests.transform.support import SECRETS, bizops, drop_layers, write_project
 
 FY_START_MONTH = 2  # the dbt project's default, set explicitly in the test projects
-LAYERS = ("zuora", "sf", "staging", "common", "metrics")
 
 
 @dataclass(frozen=True)
@@ -107,10 +106,4 @@ def world_stage(
         return stages[(size, name)]
 
     yield get
-    conn = psycopg2.connect(warehouse_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for prefix in prefixes:
-            for layer in LAYERS:
-                cur.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{layer}" CASCADE')
-    conn.close()
+    drop_layers(warehouse_url, *prefixes)

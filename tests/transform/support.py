@@ -12,6 +12,8 @@ import yaml
 
 from tests.taps import salesforce_support, zuora_support
 
+# The schemas of a test project with prefix P: raw P_zuora, P_sf; layers P_staging, ...
+LAYERS = ("zuora", "sf", "staging", "common", "metrics")
 BIZOPS = str(Path(sys.executable).parent / "bizops")
 SECRETS = {"X_ZUORA_SECRET": zuora_support.SECRET, "X_SF_SECRET": salesforce_support.SECRET}
 
@@ -61,3 +63,16 @@ def bizops(
     return subprocess.run(
         [BIZOPS, *args], env=env, capture_output=True, timeout=timeout, check=False
     )  # fmt: skip
+
+
+def drop_layers(warehouse_url: str, *prefixes: str) -> None:
+    """Drop every schema of the test projects with these prefixes (raw and transformed)."""
+    import psycopg2
+
+    conn = psycopg2.connect(warehouse_url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for prefix in prefixes:
+            for layer in LAYERS:
+                cur.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{layer}" CASCADE')
+    conn.close()

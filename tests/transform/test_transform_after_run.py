@@ -17,9 +17,7 @@ from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
 from bizops_sandbox.zuora import create_app as zuora_app
-from tests.transform.support import SECRETS, bizops, write_project
-
-LAYERS = ("zuora", "sf", "staging", "common", "metrics")
+from tests.transform.support import SECRETS, bizops, drop_layers, write_project
 
 
 @pytest.fixture
@@ -34,12 +32,7 @@ def sandbox(warehouse_url: str) -> Iterator[tuple[str, str, str, dict[str, str]]
     finally:
         zuora.stop()
         salesforce.stop()
-        conn = psycopg2.connect(warehouse_url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for layer in LAYERS:
-                cur.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{layer}" CASCADE')
-        conn.close()
+        drop_layers(warehouse_url, prefix)
 
 
 def _one(warehouse_url: str, query: str) -> object:
