@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -65,6 +66,12 @@ def handle_errors(func: F) -> F:
             fail(error)
         except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
             raise
+        except BrokenPipeError:
+            # the reader went away (`bizops runs | head`): stop quietly, as a shell tool does on
+            # SIGPIPE; stdout is pointed at /dev/null so the exit flush cannot fail again
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(141)
         except Exception as error:  # noqa: BLE001 - the CLI's boundary: one line, no traceback
             import traceback
 

@@ -166,3 +166,14 @@ def test_the_command_prints_the_catalog(tmp_path: Path) -> None:
     assert lines[0].split() == ["metric", "status", "grains", "definition"]
     assert len(lines) == 1 + len(load())
     assert any(line.split()[:3] == ["csat", "awaiting", "Zendesk"] for line in lines)
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [BIZOPS, "metrics", "--catalog"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )  # fmt: skip
+    process.stdout.close()  # before the command writes a byte: its write gets EPIPE
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert stderr == b""
