@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
 import pytest
 
 from bizops_sandbox.oracle import sources_of, world_metrics
-from bizops_sandbox.oracle_arr import arr_by_customer, charge_lines
+from bizops_sandbox.oracle_arr import ChargeLine, arr_bridge, arr_by_customer, charge_lines
 from bizops_sandbox.oracle_periods import month_end, months
+from bizops_sandbox.oracle_retention import retention
 from bizops_sandbox.world import World
 from bizops_sandbox.world_zuora_returns import MIN_GAP_DAYS
 
@@ -85,3 +87,48 @@ def test_a_mutate_without_returns_is_unchanged_by_them() -> None:
     for obj, changes in first["zuora"].items():
         assert changes["updated"] == second["zuora"][obj]["updated"], obj
         assert set(changes["created"]) <= set(second["zuora"][obj]["created"]), obj
+
+
+# -- retention, ARPA and LTV on hand-made charge lines ----------------------------------------
+
+
+def _line(cid: str, customer: str, mrr: str, start: date, end: date | None = None):
+    return ChargeLine(cid, customer, f"S-{customer}", start, end, Decimal(mrr))
+
+
+def test_retention_arpa_and_ltv_of_hand_made_customers() -> None:
+    """X stays (12,000 ARR), Y churns in May (6,000), Z expands in April (2,400 -> 3,600),
+    W is new in April (3,600, outside the cohort)."""
+    jan, apr = date(2024, 1, 1), date(2024, 4, 10)
+    lines = [
+        _line("x", "X", "1000.00", jan),
+        _line("y", "Y", "500.00", jan, date(2024, 5, 15)),
+        _line("z1", "Z", "200.00", jan),
+        _line("z2", "Z", "100.00", apr),
+        _line("w", "W", "300.00", date(2024, 4, 20)),
+    ]
+    last = date(2024, 6, 30)
+    bridge = arr_bridge(lines, jan, last, "quarter", 1)
+    q1, q2 = retention(lines, bridge, last)
+    assert (q1.cohort, q1.net_revenue_retention.value(), q1.ltv.value()) == (0, None, None)
+    assert q1.arpa.value() == Decimal("6800.0000")  # (12,000 + 6,000 + 2,400) / 3
+    assert (q2.cohort, q2.starting_arr, q2.retained_arr, q2.kept_arr) == (
+        3, Decimal("20400.00"), Decimal("15600.00"), Decimal("14400.00"),
+    )  # fmt: skip
+    assert q2.net_revenue_retention.value() == Decimal("0.7647")
+    assert q2.gross_revenue_retention.value() == Decimal("0.7059")
+    assert q2.arpa.value() == Decimal("6400.0000")  # 19,200 / 3
+    # 6,400 x 0.8 / (6,000 / 20,400 x 12 / 3) = 4,352
+    assert (q2.churn, q2.months, q2.ltv.value()) == (Decimal("6000.00"), 3, Decimal("4352.0000"))
+
+
+def test_a_period_in_progress_counts_its_months_inside_the_history() -> None:
+    lines = [_line("a", "A", "100.00", date(2023, 1, 1)),
+             _line("b", "B", "100.00", date(2023, 1, 1), date(2024, 2, 10))]  # fmt: skip
+    last = date(2024, 2, 20)
+    bridge = arr_bridge(lines, date(2023, 1, 1), last, "fiscal-year", 1)
+    fy2024 = retention(lines, bridge, last, gross_margin=Decimal("0.5"))[-1]
+    assert (fy2024.period.label, fy2024.months, fy2024.churn) == ("FY2024", 2, Decimal("1200.00"))
+    # ARPA 1,200 x 0.5 / (1,200 / 2,400 x 12 / 2) = 200
+    assert fy2024.ltv.value() == Decimal("200.0000")
+    assert fy2024.gross_revenue_retention.value() == Decimal("0.5000")

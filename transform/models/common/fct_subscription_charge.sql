@@ -40,7 +40,7 @@ joined as (
         subscription.currency,
         subscription.cancelled_date,
         case
-            when fx.rate_to_usd is not null then fx.rate_to_usd
+            when fx.usd_rate is not null then fx.usd_rate
             -- fails the run: "invalid input syntax for type numeric: no exchange rate ..."
             else cast({{ dbt.concat(["'no exchange rate for currency '", "coalesce(subscription.currency, '(null)')", "' (var fx_to_usd)'"]) }} as {{ dbt.type_numeric() }})
         end as rate_to_usd
