@@ -28,27 +28,15 @@ mrr_monthly as (
 
 ),
 
-at_end as (
+by_month as (
 
+    -- one row per month: the month-end snapshot and the month's movements (periods then
+    -- join some 40 months, not every customer-month)
     select
-        periods.grain,
-        periods.period_label,
-        sum(mrr_monthly.mrr_usd) as mrr,
-        sum(mrr_monthly.arr_usd) as arr,
-        count(mrr_monthly.customer_id) as customers
-    from periods
-    inner join mrr_monthly
-        on mrr_monthly.month_start = periods.last_month
-        and mrr_monthly.arr_usd > 0
-    group by periods.grain, periods.period_label
-
-),
-
-moves as (
-
-    select
-        periods.grain,
-        periods.period_label,
+        month_start,
+        sum(mrr_usd) as mrr,
+        sum(arr_usd) as arr,
+        sum(case when arr_usd > 0 then 1 else 0 end) as customers,
         sum(case when arr_change_type = 'new' then arr_change_usd else 0 end) as new_arr,
         sum(case when arr_change_type = 'reactivation' then arr_change_usd else 0 end)
             as reactivation_arr,
@@ -60,9 +48,41 @@ moves as (
         sum(arr_change_usd) as net_new_arr,
         sum(case when arr_change_type = 'new' then 1 else 0 end) as new_customers,
         sum(case when arr_change_type = 'churn' then 1 else 0 end) as churned_customers
+    from mrr_monthly
+    group by month_start
+
+),
+
+at_end as (
+
+    select
+        periods.grain,
+        periods.period_label,
+        by_month.mrr,
+        by_month.arr,
+        by_month.customers
     from periods
-    inner join mrr_monthly
-        on mrr_monthly.month_start between periods.period_start and periods.last_month
+    inner join by_month
+        on by_month.month_start = periods.last_month
+
+),
+
+moves as (
+
+    select
+        periods.grain,
+        periods.period_label,
+        sum(by_month.new_arr) as new_arr,
+        sum(by_month.reactivation_arr) as reactivation_arr,
+        sum(by_month.expansion_arr) as expansion_arr,
+        sum(by_month.contraction_arr) as contraction_arr,
+        sum(by_month.churn_arr) as churn_arr,
+        sum(by_month.net_new_arr) as net_new_arr,
+        sum(by_month.new_customers) as new_customers,
+        sum(by_month.churned_customers) as churned_customers
+    from periods
+    inner join by_month
+        on by_month.month_start between periods.period_start and periods.last_month
     group by periods.grain, periods.period_label
 
 ),
