@@ -198,8 +198,8 @@ class Emulator:
             at = datetime.fromisoformat(data["at"]) if data.get("at") else None
             if at is not None and at.tzinfo is None:
                 at = at.replace(tzinfo=UTC)
-            counts = {k: int(data.get(k, d)) for k, d in (("creates", 5), ("updates", 5),
-                                                          ("deletes", 2))}  # fmt: skip
+            defaults = (("creates", 5), ("updates", 5), ("deletes", 2), ("returns", 0))
+            counts = {k: int(data.get(k, d)) for k, d in defaults}
             result = self.world.mutate_sources(at, **counts)
         except (TypeError, ValueError) as exc:
             raise AdminInputError(str(exc)) from exc

@@ -16,6 +16,7 @@ from bizops_sandbox.world_salesforce_accounts import AccountMaker, Customer
 from bizops_sandbox.world_salesforce_mutate import mutate_salesforce
 from bizops_sandbox.world_zuora import ZuoraBuilder, ZuoraState
 from bizops_sandbox.world_zuora_mutate import mutate_zuora
+from bizops_sandbox.world_zuora_returns import add_returning_customers
 
 START_CLOCK = datetime(2025, 1, 1, tzinfo=UTC)
 HISTORY_START = datetime(2022, 1, 1, tzinfo=UTC)
@@ -87,6 +88,9 @@ class World:
         for _ in range(profile.accounts):
             created = HISTORY_START + timedelta(seconds=rng.randrange(span))
             builder.add_account(created, until=last)
+        # Lapsed customers who subscribe again, from an RNG of their own (the accounts above
+        # stay as they were without them).
+        add_returning_customers(ZuoraBuilder(state, random.Random(f"{seed}:returning")), last)  # noqa: S311
         # Salesforce draws from an RNG of its own, so the Zuora side is the same with or
         # without it.
         crm = SalesforceState()
@@ -139,7 +143,13 @@ class World:
         return self.mutate_sources(at, creates=creates, updates=updates, deletes=deletes)["zuora"]
 
     def mutate_sources(
-        self, at: datetime | None = None, *, creates: int = 5, updates: int = 5, deletes: int = 2
+        self,
+        at: datetime | None = None,
+        *,
+        creates: int = 5,
+        updates: int = 5,
+        deletes: int = 2,
+        returns: int = 0,
     ) -> dict[str, MutationResult]:
         """Create and update records between the clock and ``at``, then move the clock to ``at``.
 
@@ -154,6 +164,8 @@ class World:
             updates: number of existing records to change in each source.
             deletes: number of Salesforce records to delete (``IsDeleted``; tasks, events,
                 campaign members).
+            returns: number of lapsed Zuora accounts (every subscription ended over a month
+                ago) that subscribe again (a new subscription; fewer when fewer have lapsed).
 
         Returns:
             ``{source: {object: {"created": [ids], "updated": [ids]}}}`` for every object;
@@ -162,8 +174,8 @@ class World:
         Raises:
             ValueError: ``at`` is naive or not after the clock, or a count is negative.
         """
-        if creates < 0 or updates < 0 or deletes < 0:
-            raise ValueError("creates, updates and deletes must be >= 0")
+        if min(creates, updates, deletes, returns) < 0:
+            raise ValueError("creates, updates, deletes and returns must be >= 0")
         with self._lock:
             old = self._now
             new = old + timedelta(days=1) if at is None else _whole_utc(at)
@@ -172,7 +184,9 @@ class World:
             self._mutations += 1
             rng = random.Random(f"{self.seed}:mutate:{self._mutations}")  # noqa: S311
             builder = ZuoraBuilder(self._zuora, rng)
-            result = mutate_zuora(builder, old, new, creates=creates, updates=updates)
+            result = mutate_zuora(
+                builder, old, new, creates=creates, updates=updates, returns=returns
+            )
             new_accounts = {
                 i: self._zuora.tables["Account"][i] for i in result["Account"]["created"]
             }

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bizops_sandbox.world_zuora import OBJECTS, ZuoraBuilder
 from bizops_sandbox.world_zuora_billing import CENT, charge_value
+from bizops_sandbox.world_zuora_returns import return_one
 
 Edit = Callable[[ZuoraBuilder, str, datetime], bool]
 
@@ -20,6 +21,7 @@ def mutate_zuora(
     creates: int,
     updates: int,
     deletes: int | None = None,
+    returns: int = 0,
 ) -> dict[str, dict[str, list[str]]]:
     """Create ``creates`` customers, edit ``updates`` and delete ``deletes`` existing records,
     all at instants in ``(old, new]``.
@@ -27,6 +29,8 @@ def mutate_zuora(
     Args:
         deletes: records to delete; ``None`` means one per three updates (World.mutate does
             not pass a count yet).
+        returns: lapsed accounts that subscribe again (drawn after every other change, so
+            the rest of the mutation is the same with or without them).
 
     Returns:
         ``{object: {"created": [ids], "updated": [ids], "deleted": [ids]}}`` for every Zuora
@@ -60,6 +64,12 @@ def mutate_zuora(
     ):
         builder.delete(obj, record_id, when())
         result[obj]["deleted"].append(record_id)
+    for _ in range(returns):
+        made: dict[str, list[str]] = {o: [] for o in OBJECTS}
+        if return_one(builder, when(), made) is None:
+            break
+        for obj, ids in made.items():
+            result[obj]["created"].extend(ids)
     return result
 
 

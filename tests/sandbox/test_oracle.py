@@ -11,7 +11,13 @@ from itertools import pairwise
 
 import pytest
 
-from bizops_sandbox import oracle_arr, oracle_efficiency, oracle_marketing, oracle_sales
+from bizops_sandbox import (
+    oracle_arr,
+    oracle_efficiency,
+    oracle_marketing,
+    oracle_retention,
+    oracle_sales,
+)
 from bizops_sandbox.oracle import Metrics, compute, sources_of, world_metrics
 from bizops_sandbox.oracle_arr import arr_bridge, arr_months, charge_lines
 from bizops_sandbox.oracle_catalog import CATALOG
@@ -171,9 +177,9 @@ def test_period_bridges_are_the_sums_of_their_months(sources, world, grain, fy) 
         assert b.arr_end == arr.get(b.period.end, inside[-1].arr_end)
 
 
-def test_the_world_has_every_bridge_movement_but_reactivation(sources, world) -> None:
+def test_the_world_has_every_bridge_movement(sources, world) -> None:
     totals = compute(sources, world.now, "fiscal-year").bridge
-    for name in ("new", "expansion", "contraction", "churn"):
+    for name in ("new", "reactivation", "expansion", "contraction", "churn"):
         assert sum(getattr(b, name) for b in totals) > 0, name
     customers = {oracle_arr.customer_id(a) for a in sources["zuora"]["Account"]}
     assert sum(b.new_customers for b in totals) == len(
@@ -418,7 +424,8 @@ def test_fiscal_periods_are_named_by_the_year_they_end_in() -> None:
 def test_every_catalog_entry_names_an_oracle_field_that_exists() -> None:
     modules = {"oracle_arr": oracle_arr, "oracle_sales": oracle_sales,
                "oracle_marketing": oracle_marketing,
-               "oracle_efficiency": oracle_efficiency}  # fmt: skip
+               "oracle_efficiency": oracle_efficiency,
+               "oracle_retention": oracle_retention}  # fmt: skip
     names = [m.name for m in CATALOG]
     assert len(names) == len(set(names))
     for metric in CATALOG:

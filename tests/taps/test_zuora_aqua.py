@@ -56,7 +56,7 @@ def world_count(name: str) -> int:
 
 def test_segmented_files_are_all_read(aqua: RunningServer) -> None:
     out = sync_in_process(aqua_config(aqua.url, objects=["InvoiceItem"]))
-    assert len({r["Id"] for r in out.records["InvoiceItem"]}) == world_count("InvoiceItem") == 558
+    assert len({r["Id"] for r in out.records["InvoiceItem"]}) == world_count("InvoiceItem") == 580
     files = [r for r in admin(aqua.url, "GET", "requests") if r["path"].startswith("/v1/file/")]
     assert len(files) == 6
 

@@ -66,7 +66,7 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
     try:
         for name in ("initial", "mutated"):
             if name == "mutated":
-                world.mutate_sources(creates=5, updates=8, deletes=16)
+                world.mutate_sources(creates=5, updates=8, deletes=16, returns=3)
             write_project(
                 folder, prefix, zuora.url, salesforce.url,
                 {"schema": prefix, "vars": {

@@ -13,8 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from bizops_sandbox.oracle import Metrics, Sources, compute
+from bizops_sandbox.oracle_arr import charge_lines
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
+from bizops_sandbox.oracle_retention import retention
 
 Key = tuple[str, str, str, str, str]
 Values = dict[Key, Decimal | None]
@@ -55,6 +57,13 @@ MARKETING = {
 CHANNEL = {"campaign_spend": "spend", "attributed_leads": "attributed_leads",
            "cost_per_lead": "cost_per_lead"}  # fmt: skip
 EFFICIENCY = ("magic_number", "sales_efficiency")
+# metric: the grains it is given at (oracle_retention.RetentionPeriod has a field of its name)
+RETENTION = {
+    "net_revenue_retention": ("quarter", "fiscal-year"),
+    "gross_revenue_retention": ("quarter", "fiscal-year"),
+    "arpa": GRAINS,
+    "ltv": ("quarter", "fiscal-year"),
+}
 
 
 def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Values:
@@ -90,6 +99,11 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for quarter in metrics.efficiency:
             for metric in EFFICIENCY:
                 put(metric, quarter.period.label, getattr(quarter, metric))
+        lines = charge_lines(sources["zuora"])
+        for kept in retention(lines, metrics.bridge, metrics.last):
+            for metric, grains in RETENTION.items():
+                if grain in grains:
+                    put(metric, kept.period.label, getattr(kept, metric))
     return out
 
 
@@ -99,5 +113,5 @@ def only(values: Values, metric: str) -> Values:
 
 
 METRICS: tuple[str, ...] = (
-    "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY,
+    "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
 )  # fmt: skip
