@@ -135,7 +135,7 @@ measures as (
     ('campaign_spend', 'campaign_spend', ''),
     ('leads', 'leads', "where dimension = 'total'"),
     ('attributed_leads', 'attributed_leads', ''),
-    ('cost_per_lead', ratio('campaign_spend', 'attributed_leads'), ''),
+    ('cost_per_lead', rounded_ratio('campaign_spend', 'attributed_leads'), ''),
 ] %}
 {%- for name, value, where in metrics %}
 

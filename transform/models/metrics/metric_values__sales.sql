@@ -105,9 +105,9 @@ measures as (
 {%- set metrics = [
     ('iacv', 'iacv', 'null'),
     ('bookings', 'bookings', 'null'),
-    ('win_rate_count', ratio('won', 'closed'), 'null'),
-    ('win_rate_amount', ratio('won_amount', 'closed_amount'), 'null'),
-    ('average_deal_size', ratio('iacv', 'bookings'), 'null'),
+    ('win_rate_count', rounded_ratio('won', 'closed'), 'null'),
+    ('win_rate_amount', rounded_ratio('won_amount', 'closed_amount'), 'null'),
+    ('average_deal_size', rounded_ratio('iacv', 'bookings'), 'null'),
     ('pipeline_created', 'pipeline_created', 'null'),
     ('median_days_to_close', 'median_days_to_close', 'closed_won_n'),
 ] %}
