@@ -3,7 +3,7 @@
     - closed deals by CloseDate: iacv and bookings (closed-won New Business/Upsell),
       win_rate_count and win_rate_amount (won / won + lost, every type; a missing Amount
       counts 0), average_deal_size (iacv / bookings), median_days_to_close (closed-won, every
-      type; sample_size = n);
+      type; sample_size = n), tcv (Amount won, every type) and acv (ARR__c won, every type);
     - pipeline_created by the UTC date of CreatedDate (Amount of New Business/Upsell).
     Sums are 0 in a period without deals; ratios and medians are null there. -#}
 with periods as (
@@ -31,6 +31,8 @@ closed as (
         count(opportunity.opportunity_id) as closed,
         coalesce(sum(case when opportunity.is_won then coalesce(opportunity.amount, 0) end), 0)
             as won_amount,
+        coalesce(sum(case when opportunity.is_won then coalesce(opportunity.arr, 0) end), 0)
+            as won_arr,
         coalesce(sum(coalesce(opportunity.amount, 0)), 0) as closed_amount
     from periods
     left join opportunity
@@ -110,6 +112,8 @@ measures as (
     ('average_deal_size', rounded_ratio('iacv', 'bookings'), 'null'),
     ('pipeline_created', 'pipeline_created', 'null'),
     ('median_days_to_close', 'median_days_to_close', 'closed_won_n'),
+    ('tcv', 'won_amount', 'null'),
+    ('acv', 'won_arr', 'null'),
 ] %}
 {%- for name, value, sample_size in metrics %}
 
