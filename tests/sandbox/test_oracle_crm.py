@@ -11,6 +11,7 @@ import pytest
 from bizops_sandbox import oracle_crm
 from bizops_sandbox.oracle_marketing import campaign_costs
 from bizops_sandbox.oracle_periods import Ratio
+from bizops_sandbox.oracle_sales import sales_metrics
 
 D = Decimal
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -192,3 +193,22 @@ def test_quarters_hold_the_same_facts_as_their_months() -> None:
         ("FY2024-Q1", "Email", D("1200.00")),
         ("FY2024-Q2", "all", D("0.00")),
     ]
+
+
+def test_win_rates_leave_unqualified_deals_out() -> None:
+    opps = [
+        {**_opp("o1", amount="300.00"), "CreatedDate": T0},
+        {**_opp("o2", stage="Closed Lost", amount="100.00")},
+        {**_opp("o3", stage="Closed Unqualified", amount="5000.00")},
+    ]
+    (march,) = sales_metrics(opps, *MARCH)
+    assert (march.won, march.lost) == (1, 1)
+    assert march.win_rate_count == Ratio(D(1), D(2))
+    assert march.win_rate_amount == Ratio(D("300.00"), D("400.00"))
+
+
+def test_a_campaign_without_a_type_is_channel_none() -> None:
+    crm = _crm()
+    crm["Campaign"][1]["Type"] = None  # cE
+    rows = oracle_crm.funnel(crm, *MARCH)
+    assert [(r.member, r.leads) for r in rows] == [("all", 5), ("(none)", 2), ("Webinar", 1)]

@@ -1,9 +1,10 @@
 {#- The sales metrics of every period (month, fiscal quarter, fiscal year), in the columns of
     metric_values. From fct_opportunity (live opportunities):
     - closed deals by CloseDate: iacv and bookings (closed-won New Business/Upsell),
-      win_rate_count and win_rate_amount (won / won + lost, every type; a missing Amount
-      counts 0), average_deal_size (iacv / bookings), median_days_to_close (closed-won, every
-      type; sample_size = n), tcv (Amount won, every type) and acv (ARR__c won, every type);
+      win_rate_count and win_rate_amount (won / won + lost, every type, deals closed as
+      unqualified in neither; a missing Amount counts 0), average_deal_size (iacv /
+      bookings), median_days_to_close (closed-won, every type; sample_size = n), tcv
+      (Amount won, every type) and acv (ARR__c won, every type);
     - pipeline_created by the UTC date of CreatedDate (Amount of New Business/Upsell).
     Sums are 0 in a period without deals; ratios and medians are null there. -#}
 with periods as (
@@ -28,12 +29,13 @@ closed as (
         coalesce(sum(case when opportunity.is_booking then opportunity.iacv end), 0) as iacv,
         count(case when opportunity.is_booking then 1 end) as bookings,
         count(case when opportunity.is_won then 1 end) as won,
-        count(opportunity.opportunity_id) as closed,
+        count(case when opportunity.is_win_rate_eligible then 1 end) as closed,
         coalesce(sum(case when opportunity.is_won then coalesce(opportunity.amount, 0) end), 0)
             as won_amount,
         coalesce(sum(case when opportunity.is_won then coalesce(opportunity.arr, 0) end), 0)
             as won_arr,
-        coalesce(sum(coalesce(opportunity.amount, 0)), 0) as closed_amount
+        coalesce(sum(case when opportunity.is_win_rate_eligible
+            then coalesce(opportunity.amount, 0) end), 0) as closed_amount
     from periods
     left join opportunity
         on opportunity.is_closed
