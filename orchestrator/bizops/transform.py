@@ -246,9 +246,7 @@ def transform(
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
         run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
         try:
-            result = run_dbt(
-                url, work_dir, "build", select, full_refresh, variables, schema
-            )
+            result = run_dbt(url, work_dir, "build", select, full_refresh, variables, schema)
         except Exception as error:
             # recorded in run history, then raised on unchanged
             store.finish_run(run_id, "failed", None, project.redactor(describe(error)))
