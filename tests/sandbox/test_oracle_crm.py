@@ -3,8 +3,10 @@ attribution) on hand-made Salesforce records, checked against sums done by hand.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -12,6 +14,8 @@ from bizops_sandbox import oracle_crm
 from bizops_sandbox.oracle_marketing import campaign_costs
 from bizops_sandbox.oracle_periods import Ratio
 from bizops_sandbox.oracle_sales import sales_metrics
+from bizops_sandbox.world import World
+from bizops_sandbox.world_salesforce import STAGES
 
 D = Decimal
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
@@ -212,3 +216,41 @@ def test_a_campaign_without_a_type_is_channel_none() -> None:
     crm["Campaign"][1]["Type"] = None  # cE
     rows = oracle_crm.funnel(crm, *MARCH)
     assert [(r.member, r.leads) for r in rows] == [("all", 5), ("(none)", 2), ("Webinar", 1)]
+
+
+def test_the_small_world_has_what_the_crm_metrics_need() -> None:
+    world = World.generate(seed=42, size="small")
+    crm = {name: world.records(name, "salesforce") for name in ("Opportunity", "Lead",
+           "OpportunityHistory", "CampaignMember")}  # fmt: skip
+    stages = Counter(o["StageName"] for o in crm["Opportunity"])
+    assert stages["Closed Won"] and stages["Closed Lost"] and stages["Closed Unqualified"]
+    assert any(o["IsWon"] and o["Amount"] > o["ARR__c"] for o in crm["Opportunity"])
+    paths: dict[str, list[str]] = {}
+    for row in sorted(crm["OpportunityHistory"], key=lambda r: (r["CreatedDate"], r["Id"])):
+        paths.setdefault(row["OpportunityId"], []).append(row["StageName"])
+    order = [*STAGES, "Closed Won"]
+    assert any(len(set(p)) < len(p) for p in paths.values())  # fell back, climbed again
+    assert any(  # skipped a stage on the way
+        order.index(b) - order.index(a) > 1
+        for p in paths.values()
+        for a, b in pairwise(p)
+        if b in order and a in order
+    )
+    late = [lead for lead in crm["Lead"] if lead["ConvertedDate"]
+            and (lead["ConvertedDate"] - lead["CreatedDate"].date()).days > 60]  # fmt: skip
+    assert late
+    touches = Counter(m["LeadId"] for m in crm["CampaignMember"] if m["LeadId"])
+    assert max(touches.values()) >= 2
+
+
+def test_a_mutate_starts_a_campaign_that_spends_in_the_new_history() -> None:
+    world = World.generate(seed=42, size="small")
+    old = world.now
+    changes = world.mutate_sources(old + timedelta(days=3), creates=1)["salesforce"]
+    (campaign_id,) = changes["Campaign"]["created"]
+    campaign = next(c for c in world.records("Campaign", "salesforce") if c["Id"] == campaign_id)
+    assert old.date() <= campaign["StartDate"] < world.now.date()
+    assert campaign["Status"] == "In Progress" and campaign["ActualCost"] > 0
+    members = [m for m in world.records("CampaignMember", "salesforce")
+               if m["CampaignId"] == campaign_id]  # fmt: skip
+    assert len(members) >= 3
