@@ -7,11 +7,16 @@ numbers; it computes none.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from bizops_sandbox import oracle_crm
-from bizops_sandbox.oracle import Sources
+from bizops_sandbox.oracle import Sources, history
+from bizops_sandbox.oracle_periods import GRAINS
+from bizops_sandbox.oracle_sales import sales_metrics
+
+Values = dict[tuple[str, str, str, str, str], Decimal | None]
 
 Row = tuple[str, str, tuple[str, str], Any]  # metric, period label, (dimension, member), value
 
@@ -54,3 +59,24 @@ CRM_METRICS = (
     "time_in_stage", "tcv", "acv", "campaign_cost_per_lead", "lead_to_opportunity_rate",
     "opportunity_to_won_rate", "median_conversion_days", "first_touch_iacv", "last_touch_iacv",
 )  # fmt: skip
+
+
+MEDIANS = ("median_days_to_close", "time_in_stage", "median_conversion_days")
+
+
+def oracle_sample_sizes(sources: Sources, now: datetime, fy_start_month: int) -> Values:
+    """The n behind each CRM median (:data:`MEDIANS`), keyed like ``metric_values``."""
+    first, last = history(sources, now)
+    crm = sources["salesforce"]
+    out: Values = {}
+    for grain in GRAINS:
+        span = (first, last, grain, fy_start_month)
+        for sold in sales_metrics(crm["Opportunity"], *span):
+            key = ("median_days_to_close", grain, sold.period.label, "total", "all")
+            out[key] = Decimal(sold.closed_won_n)
+        for row in oracle_crm.stage_durations(crm, *span):
+            out[("time_in_stage", grain, row.period.label, "stage", row.member)] = Decimal(row.n)
+        for row in oracle_crm.conversion_time(crm, *span):
+            key = ("median_conversion_days", grain, row.period.label, *_dim("channel", row.member))
+            out[key] = Decimal(row.n)
+    return out

@@ -1,7 +1,7 @@
 {#- Campaign cohorts, the lead funnel, conversion time and touch attribution, per period, in
     the columns of metric_values:
     - campaign_cost_per_lead (dimension 'campaign'): a live campaign's ActualCost (none: 0) /
-      the live leads it first-touched (all time; sample_size), in the period of its StartDate;
+      the live leads it first-touched (all time), in the period of its StartDate;
     - lead_to_opportunity_rate, opportunity_to_won_rate: of the live leads created in the
       period (UTC date), the share whose ConvertedOpportunityId is a live opportunity, and of
       those the share closed-won; in total and per first-touch channel;
@@ -37,7 +37,7 @@ campaign_cohort as (
         campaign.campaign_id as member,
         {{ rounded_ratio('coalesce(campaign.actual_cost, 0)', 'coalesce(first_touch_leads.leads, 0)') }}
             as value,
-        coalesce(first_touch_leads.leads, 0) as sample_size
+        cast(null as {{ dbt.type_bigint() }}) as sample_size
     from periods
     inner join {{ ref('dim_campaign') }} as campaign
         on campaign.start_date between periods.period_start and periods.period_end
@@ -230,11 +230,12 @@ deals as (
 rows_ as (
 
     select grain, period_label, 'lead_to_opportunity_rate' as metric, dimension, member,
-        {{ rounded_ratio('reached', 'leads') }} as value, leads as sample_size
+        {{ rounded_ratio('reached', 'leads') }} as value,
+        cast(null as {{ dbt.type_bigint() }}) as sample_size
     from funnel
     union all
     select grain, period_label, 'opportunity_to_won_rate', dimension, member,
-        {{ rounded_ratio('won', 'reached') }}, reached
+        {{ rounded_ratio('won', 'reached') }}, null
     from funnel
     union all
     -- every period has a total (null without deals); channels only where they have deals
@@ -248,18 +249,15 @@ rows_ as (
         and median_days.member = deals.member
     where deals.dimension = 'total' or median_days.value is not null
     union all
-    select grain, period_label, 'first_touch_iacv', dimension, member, first_touch_iacv,
-        first_touch_deals
+    select grain, period_label, 'first_touch_iacv', dimension, member, first_touch_iacv, null
     from deals
     where dimension = 'total' or first_touch_deals > 0
     union all
-    select grain, period_label, 'last_touch_iacv', 'channel', member, last_touch_iacv,
-        last_touch_deals
+    select grain, period_label, 'last_touch_iacv', 'channel', member, last_touch_iacv, null
     from deals
     where dimension = 'last_channel'
     union all
-    select grain, period_label, 'last_touch_iacv', dimension, member, last_touch_iacv,
-        last_touch_deals
+    select grain, period_label, 'last_touch_iacv', dimension, member, last_touch_iacv, null
     from deals
     where dimension = 'total'
 

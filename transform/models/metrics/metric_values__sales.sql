@@ -97,7 +97,7 @@ measures as (
         closed.*,
         created.pipeline_created,
         median_days.median_days_to_close,
-        median_days.n as closed_won_n
+        coalesce(median_days.n, 0) as closed_won_n
     from closed
     inner join created
         on created.grain = closed.grain and created.period_label = closed.period_label
