@@ -28,7 +28,14 @@ from bizops_sandbox.oracle_sales import SalesPeriod, sales_metrics
 from bizops_sandbox.world import World
 
 ZUORA_OBJECTS = ("Account", "Subscription", "RatePlan", "RatePlanCharge")
-SALESFORCE_OBJECTS = ("Opportunity", "Lead", "Campaign", "CampaignMember")
+SALESFORCE_OBJECTS = (
+    "Opportunity",
+    "OpportunityHistory",
+    "Lead",
+    "Contact",
+    "Campaign",
+    "CampaignMember",
+)
 Sources = dict[str, dict[str, list[Record]]]
 
 

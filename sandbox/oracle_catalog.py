@@ -210,8 +210,8 @@ CATALOG: tuple[Metric, ...] = (
     Metric(
         "win_rate_count",
         "Share of closed deals won, by count",
-        "won / (won + lost), closed opportunities of every Type, not deleted; undefined "
-        "when none closed",
+        "won / (won + lost), closed opportunities of every Type, not deleted, a deal closed "
+        "as unqualified (StageName Closed Unqualified) in neither; undefined when none closed",
         "Opportunity.CloseDate",
         ALL,
         ("salesforce.Opportunity",),
@@ -220,7 +220,7 @@ CATALOG: tuple[Metric, ...] = (
     Metric(
         "win_rate_amount",
         "Share of closed deals won, by Amount",
-        "sum Amount won / sum Amount of won + lost (missing Amount = 0)",
+        "sum Amount won / sum Amount of won + lost (missing Amount = 0; unqualified in neither)",
         "Opportunity.CloseDate",
         ALL,
         ("salesforce.Opportunity",),

@@ -4,6 +4,7 @@ Rules (also in the metric catalog): opportunities are Salesforce ``Opportunity``
 soft-deleted. A closed opportunity is placed in a period by its ``CloseDate``; pipeline by the
 UTC date of its ``CreatedDate`` (the world has no sales-accepted date). IACV is the ``ARR__c``
 of closed-won *New Business* and *Upsell* opportunities (renewals keep ARR, they add none).
+Win rates count won and lost deals only: one closed as unqualified is in neither.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from bizops_sandbox.oracle_periods import Period, Ratio, live, periods, utc_date
 Record = dict[str, Any]
 ZERO = Decimal("0.00")
 INCREMENTAL_TYPES = frozenset({"New Business", "Upsell"})
+# Closed, not won, and not lost either: disqualified deals stay out of the win rate.
+UNQUALIFIED_STAGES = frozenset({"Closed Unqualified"})
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,8 @@ class SalesPeriod:
     Attributes:
         iacv: sum of ``ARR__c`` of closed-won New Business/Upsell opportunities closed in it.
         bookings: how many such opportunities.
-        won, lost: closed-won / closed-lost opportunities (every type) closed in it.
+        won, lost: closed-won / closed-lost opportunities (every type) closed in it; a deal
+            closed as unqualified (``UNQUALIFIED_STAGES``) is neither.
         win_rate_count: won / (won + lost).
         win_rate_amount: Amount won / Amount of won + lost (a missing Amount counts 0).
         average_deal_size: iacv / bookings.
@@ -78,7 +82,7 @@ def _amount(opp: Record) -> Decimal:
 def _one(opps: list[Record], period: Period) -> SalesPeriod:
     closed = [o for o in opps if o["IsClosed"] and o["CloseDate"] in period]
     won = [o for o in closed if o["IsWon"]]
-    lost = [o for o in closed if not o["IsWon"]]
+    lost = [o for o in closed if not o["IsWon"] and o["StageName"] not in UNQUALIFIED_STAGES]
     booked = [o for o in won if o["Type"] in INCREMENTAL_TYPES]
     iacv = sum((o["ARR__c"] or ZERO for o in booked), ZERO)
     created = [

@@ -18,11 +18,13 @@ Made = dict[str, list[str]]
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 STAGES = ("Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote",
           "Negotiation/Review")  # fmt: skip
-PROBABILITY = dict(
-    zip((*STAGES, "Closed Won", "Closed Lost"), (10, 20, 30, 60, 80, 100, 0), strict=True)
-)
-FORECAST = {"Closed Won": "Closed", "Closed Lost": "Omitted", "Negotiation/Review": "Commit",
-            "Proposal/Price Quote": "Best Case"}  # fmt: skip
+# A deal disqualified before it was ever worked is closed as unqualified, not lost (GitLab's
+# "9-Unqualified"): closed, not won, and out of the win rate.
+UNQUALIFIED = "Closed Unqualified"
+PROBABILITY = dict(zip((*STAGES, "Closed Won", "Closed Lost", UNQUALIFIED),
+                       (10, 20, 30, 60, 80, 100, 0, 0), strict=True))  # fmt: skip
+FORECAST = {"Closed Won": "Closed", "Closed Lost": "Omitted", UNQUALIFIED: "Omitted",
+            "Negotiation/Review": "Commit", "Proposal/Price Quote": "Best Case"}  # fmt: skip
 # Zuora catalog SKU -> (Product2 name, family, list price) kept in step with world_zuora.CATALOG.
 PRODUCTS = (
     ("SKU-PLAT", "BizOps Platform", "Base Products", Decimal("12000")),
@@ -31,6 +33,13 @@ PRODUCTS = (
     ("SKU-ONBD", "Onboarding", "Miscellaneous Products", Decimal("2500")),
 )
 TITLES = ("CFO", "VP Finance", "Head of Data", "Controller", "CTO", "Analyst", None)
+
+
+def extra_rng(*key: object) -> random.Random:
+    """An RNG of its own for one record's extra traits (unqualified deals, stage detours, late
+    conversions, second touches), seeded by ``key``: adding them draws nothing from the org's
+    RNG, so every other record of the world stays as it was."""
+    return random.Random("extra:" + "|".join(map(str, key)))  # noqa: S311 - fake data
 
 
 def objects() -> list[str]:
@@ -145,16 +154,23 @@ class SalesforceBuilder:
         for _ in range(campaigns):
             self.add_campaign(self.moment(at, until), until, made)
 
-    def add_campaign(self, created: datetime, until: datetime | None, made: Made) -> str:
-        """One marketing campaign (some under a parent campaign)."""
-        rng, start = self.rng, created.date() + timedelta(days=7)
+    def add_campaign(
+        self, created: datetime, until: datetime | None, made: Made, *, running: bool = False
+    ) -> str:
+        """One marketing campaign (some under a parent campaign): it starts a week after it is
+        created, or (``running``) on that day, already in progress."""
+        rng, start = self.rng, created.date() + timedelta(days=0 if running else 7)
         kind = rng.choice(("Webinar", "Conference", "Email", "Advertisement"))
         budget = Decimal(rng.randint(10, 400) * 100)
         campaign = self._add(made, "Campaign", {
-            "Name": f"{start:%Y-%m} {kind} {rng.choice(names.COMPANY_KINDS)}", "Type": kind,
+            "Name": f"{start:%Y-%m} {kind} {rng.choice(names.COMPANY_KINDS)}",
+            # about 1 in 10 campaigns has no Type (the channel '(none)'); drawn from an RNG of
+            # its own so the rest of the org stays as it was
+            "Type": None if extra_rng("campaign", created).random() < 0.1 else kind,
             "ParentId": rng.choice(self.state.campaigns) if self.state.campaigns and
             rng.random() < 0.3 else None,
-            "Status": "Completed" if until else "Planned", "StartDate": start,
+            "Status": "Completed" if until else "In Progress" if running else "Planned",
+            "StartDate": start,
             "EndDate": start + timedelta(days=rng.randint(1, 60)), "BudgetedCost": budget,
             "ActualCost": (budget * Decimal(rng.randint(50, 120)) / 100).quantize(Decimal(1)),
             "ExpectedRevenue": budget * 5, "IsActive": until is None, "NumberOfLeads": 0,

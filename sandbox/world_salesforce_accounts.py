@@ -13,8 +13,10 @@ from bizops_sandbox.world_salesforce import (
     PROBABILITY,
     STAGES,
     TITLES,
+    UNQUALIFIED,
     Made,
     SalesforceBuilder,
+    extra_rng,
 )
 
 
@@ -62,8 +64,9 @@ class AccountMaker:
         won = self._opportunity(made, account, customer.name, "New Business", "Closed Won",
                                 customer.arr, lead_at, created, until)  # fmt: skip
         first, last, email = self._names_of(contacts[0]) if contacts else ("Ana", "Lee", None)
-        self._lead(made, first, last, email, customer.name, lead_at, created, until,
-                   converted=(account, contacts[0] if contacts else None, won))  # fmt: skip
+        converted = (account, contacts[0] if contacts else None, won)
+        self._lead(made, first, last, email, customer.name, self._inquiry(lead_at, until),
+                   created, until, converted=converted)  # fmt: skip
         if until is not None:
             for _ in range(self.rng.randint(0, 2)):
                 start = self.b.moment(created, until)
@@ -97,6 +100,18 @@ class AccountMaker:
         return made
 
     # -- pieces --------------------------------------------------------------------------
+
+    def _inquiry(self, opened: datetime, until: datetime | None) -> datetime:
+        """When the lead behind a deal opened at ``opened`` came in: the same moment, or for
+        about 3 in 10 (history only) 2 to 8 months earlier, a lead that converted months
+        later; never before the first campaign starts, so the world's history keeps its
+        first day."""
+        extra = extra_rng("inquiry", opened)
+        if until is None or extra.random() >= 0.3:
+            return opened
+        starts = [c["StartDate"] for c in self.b.state.tables["Campaign"].values()]
+        floor = datetime.combine(min(starts), opened.timetz()) if starts else opened
+        return max(opened - timedelta(days=extra.randint(60, 240)), min(floor, opened))
 
     def _owner(self) -> str:
         return self.rng.choice(self.b.state.users[1:] or self.b.state.users)
@@ -155,7 +170,23 @@ class AccountMaker:
             "ConvertedOpportunityId": opportunity, "OwnerId": self._owner(),
         }, created, until)  # fmt: skip
         self._member(made, lead=lead, created=created, until=until)
+        self._second_touch(made, lead, created, until)
         return lead
+
+    def _second_touch(self, made, lead: str, created: datetime, until) -> None:
+        """About 1 lead in 3 is touched again by another campaign, within 4 months (some at
+        the very instant it was created: a tie the member Id breaks)."""
+        extra, campaigns = extra_rng("touch", lead), self.b.state.campaigns
+        if not campaigns or extra.random() >= 0.35:
+            return
+        later = created + timedelta(days=extra.randint(0, 120), seconds=extra.randint(0, 86399))
+        when = created if until is None or extra.random() < 0.15 else min(later, until)
+        responded = extra.random() < 0.4
+        self.b._add(made, "CampaignMember", {
+            "CampaignId": extra.choice(campaigns[-20:]), "LeadId": lead, "ContactId": None,
+            "Status": "Responded" if responded else "Sent", "HasResponded": responded,
+            "FirstRespondedDate": when.date() if responded else None,
+        }, when, until)  # fmt: skip
 
     def _member(self, made, *, created, until, lead=None, contact=None) -> None:
         campaigns = self.b.state.campaigns
@@ -171,7 +202,12 @@ class AccountMaker:
     def _opportunity(self, made, account, company, kind, stage, amount, start: datetime,
                      close: datetime, until) -> str:  # fmt: skip
         rng, closed = self.rng, stage.startswith("Closed")
-        amount = Decimal(amount).quantize(Decimal("0.01"))
+        extra = extra_rng("deal", company, kind, start)
+        if stage == "Closed Lost" and extra.random() < 0.35:
+            stage = UNQUALIFIED
+        amount = arr = Decimal(amount).quantize(Decimal("0.01"))
+        if stage == "Closed Won" and kind == "New Business" and extra.random() < 0.2:
+            amount = arr * extra.randint(2, 3)  # a multi-year contract: Amount is its whole value
         opp = self.b._add(made, "Opportunity", {
             "AccountId": account, "Name": f"{company} - {kind}", "StageName": stage,
             "Amount": amount, "Probability": Decimal(PROBABILITY[stage]),
@@ -180,11 +216,12 @@ class AccountMaker:
             "LeadSource": rng.choice(("Web", "Partner", "Outbound")),
             "CampaignId": rng.choice(self.b.state.campaigns) if rng.random() < 0.3 else None,
             "Pricebook2Id": self.b.state.pricebook, "OwnerId": self._owner(),
-            "ARR__c": amount if stage == "Closed Won" else None,
+            "ARR__c": arr if stage == "Closed Won" else None,
             "NextStep": None if closed else "Follow up on proposal",
         }, start, until)  # fmt: skip
-        path = [*STAGES[: rng.randint(1, len(STAGES))], stage] if closed else [
-            *STAGES[: STAGES.index(stage)], stage]  # fmt: skip
+        prefix = list(STAGES[: rng.randint(1, len(STAGES))] if closed else
+                      STAGES[: STAGES.index(stage)])  # fmt: skip
+        path = [*_detour(prefix[:2] if stage == UNQUALIFIED else prefix, extra), stage]
         step = max((close - start) / len(path), timedelta(seconds=1))
         for number, name in enumerate(path):
             when = min(start + step * number, close).replace(microsecond=0)
@@ -245,6 +282,18 @@ class AccountMaker:
                 "DurationInMinutes": minutes, "StartDateTime": when,
                 "EndDateTime": when + timedelta(minutes=minutes), "OwnerId": self._owner(),
             }, when, until)  # fmt: skip
+
+
+def _detour(stages: list[str], extra: Any) -> list[str]:
+    """The stages a deal went through on its way: about 1 in 4 skips one, about 1 in 4
+    falls back one stage and climbs again (the stage history then holds both stays)."""
+    path = list(stages)
+    if len(path) >= 3 and extra.random() < 0.25:
+        del path[extra.randint(1, len(path) - 2)]
+    if len(path) >= 2 and extra.random() < 0.25:
+        turn = extra.randint(1, len(path) - 1)
+        path[turn + 1 : turn + 1] = [path[turn - 1], path[turn]]
+    return path
 
 
 def _domain(company: str) -> str:

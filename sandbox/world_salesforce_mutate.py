@@ -37,6 +37,8 @@ def mutate_salesforce(
 
     # Only records that existed (and were not deleted) before this mutation are edited.
     candidates = {obj: list(tables[obj]) for obj in (*EDITS, *DELETABLE)}
+    if customers:
+        _campaign(maker, when(), new, result)
     for customer, created in customers:
         for made in (maker.customer(customer, created, None), maker.prospect(when(), None)):
             for obj, ids in made.items():
@@ -45,6 +47,24 @@ def mutate_salesforce(
     deleting = {obj: _delete for obj in DELETABLE}
     _apply(maker, candidates, deleting, deletes, when, result)
     return result
+
+
+def _campaign(maker: AccountMaker, start: datetime, new: datetime, result: Changes) -> None:
+    """A campaign starting inside the window (its cost is spent in the new history) that
+    touches up to three existing live leads: a lead without a touch so far is attributed
+    to it, long after it was created."""
+    made: dict[str, list[str]] = {}
+    campaign = maker.b.add_campaign(start, None, made, running=True)
+    leads = [r["Id"] for r in maker.b.state.tables["Lead"].values() if not r["IsDeleted"]]
+    span = max(int((new - start).total_seconds()), 1)
+    for lead in maker.rng.sample(leads, min(3, len(leads))):
+        at = start + timedelta(seconds=maker.rng.randint(1, span))
+        maker.b._add(made, "CampaignMember", {
+            "CampaignId": campaign, "LeadId": lead, "ContactId": None, "Status": "Sent",
+            "HasResponded": False, "FirstRespondedDate": None,
+        }, min(at, new), None)  # fmt: skip
+    for obj, ids in made.items():
+        result[obj]["created"].extend(ids)
 
 
 def _apply(maker, candidates, edits: dict[str, Edit], count: int, when, result) -> None:

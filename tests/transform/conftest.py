@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
@@ -35,6 +35,7 @@ class Stage:
     sources: Sources
     now: datetime
     warehouse: Values
+    sample_sizes: Values = field(default_factory=dict)  # the n behind each median
 
     @cached_property
     def oracle(self) -> Values:
@@ -58,6 +59,17 @@ def _metric_values(warehouse_url: str, prefix: str) -> Values:
     return out
 
 
+def _sample_sizes(warehouse_url: str, prefix: str) -> Values:
+    with psycopg2.connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT metric, grain, period_label, dimension, member, sample_size"
+            f' FROM "{prefix}_metrics".metric_values WHERE sample_size IS NOT NULL'
+        )
+        rows = cur.fetchall()
+    conn.close()
+    return {tuple(row[:5]): Decimal(row[5]) for row in rows}
+
+
 def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator[tuple[str, Stage]]:
     world = World.generate(seed=42, size=size)
     zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
@@ -79,7 +91,8 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
             done = bizops(env, "transform", "-p", str(folder))
             assert done.returncode == 0, (size, name, done.stderr.decode()[-3000:])
             values = _metric_values(warehouse_url, prefix)
-            yield prefix, Stage(size, name, sources_of(world), world.now, values)
+            sizes = _sample_sizes(warehouse_url, prefix)
+            yield prefix, Stage(size, name, sources_of(world), world.now, values, sizes)
     finally:
         zuora.stop()
         salesforce.stop()

@@ -17,6 +17,7 @@ from bizops_sandbox.oracle_arr import charge_lines
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 from bizops_sandbox.oracle_retention import retention
+from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
 
 Key = tuple[str, str, str, str, str]
 Values = dict[Key, Decimal | None]
@@ -96,6 +97,10 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for row in channels:
             for metric, field in CHANNEL.items():
                 put(metric, row.period.label, getattr(row, field), ("channel", row.channel))
+        for metric, label, dim, value in crm_rows(
+            sources, metrics.first, metrics.last, grain, fy_start_month
+        ):
+            put(metric, label, value, dim)
         for quarter in metrics.efficiency:
             for metric in EFFICIENCY:
                 put(metric, quarter.period.label, getattr(quarter, metric))
@@ -114,4 +119,5 @@ def only(values: Values, metric: str) -> Values:
 
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
+    *CRM_METRICS,
 )  # fmt: skip

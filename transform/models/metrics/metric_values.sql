@@ -5,7 +5,11 @@
     period_label (2024-03 | FY2025-Q1 | FY2025), dimension ('total' or the breakdown, e.g.
     'channel'), member ('all' for the total), value (numeric; null when undefined, e.g. a
     ratio over zero), sample_size (the n behind a median, else null). -#}
-{%- set domain_models = ['metric_values__arr'] -%}
+{%- set domain_models = [
+    'metric_values__arr',
+    'metric_values__sales', 'metric_values__sales_stages', 'metric_values__marketing',
+    'metric_values__funnel',
+] -%}
 
 {%- if domain_models %}
 {%- for name in domain_models %}
