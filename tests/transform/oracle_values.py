@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bizops_sandbox.oracle import Metrics, Sources, compute
+from bizops_sandbox.oracle_finance import finance_metrics
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 
@@ -55,6 +56,7 @@ MARKETING = {
 CHANNEL = {"campaign_spend": "spend", "attributed_leads": "attributed_leads",
            "cost_per_lead": "cost_per_lead"}  # fmt: skip
 EFFICIENCY = ("magic_number", "sales_efficiency")
+FINANCE = ("billings", "collections", "dso", "order_to_cash_days")
 
 
 def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Values:
@@ -90,6 +92,10 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for quarter in metrics.efficiency:
             for metric in EFFICIENCY:
                 put(metric, quarter.period.label, getattr(quarter, metric))
+        zuora = sources["zuora"]
+        for row in finance_metrics(zuora, metrics.first, metrics.last, grain, fy_start_month):
+            for metric in FINANCE:
+                put(metric, row.period.label, getattr(row, metric))
     return out
 
 
@@ -99,5 +105,5 @@ def only(values: Values, metric: str) -> Values:
 
 
 METRICS: tuple[str, ...] = (
-    "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY,
+    "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *FINANCE,
 )  # fmt: skip

@@ -5,7 +5,7 @@
     period_label (2024-03 | FY2025-Q1 | FY2025), dimension ('total' or the breakdown, e.g.
     'channel'), member ('all' for the total), value (numeric; null when undefined, e.g. a
     ratio over zero), sample_size (the n behind a median, else null). -#}
-{%- set domain_models = [] -%}
+{%- set domain_models = ["metric_values__finance"] -%}
 
 {%- if domain_models %}
 {%- for name in domain_models %}
