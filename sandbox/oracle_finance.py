@@ -150,13 +150,13 @@ def _invoices(zuora: Tables, usd) -> list[_Invoice]:
         if payment["Status"] == "Processed":
             amount = usd(invoice["AccountId"], application["Amount"])
             applied[invoice["Id"]].append((payment["EffectiveDate"], amount))
-    return [
-        _Invoice(
-            i["Id"], i["InvoiceNumber"], i["InvoiceDate"], usd(i["AccountId"], i["Amount"]),
-            subscription.get(i["Id"]), tuple(sorted(applied[i["Id"]])),
-        )  # fmt: skip
-        for i in posted.values()
-    ]
+    out = []
+    for i in posted.values():
+        amount = usd(i["AccountId"], i["Amount"])
+        paid = tuple(sorted(applied[i["Id"]]))
+        out.append(_Invoice(i["Id"], i["InvoiceNumber"], i["InvoiceDate"], amount,
+                            subscription.get(i["Id"]), paid))  # fmt: skip
+    return out
 
 
 def _owed(invoice: _Invoice, day: date) -> Decimal:
