@@ -105,7 +105,7 @@ def check(project: Any, schema: str | None = None, examples: int = 3) -> CheckRe
         except Exception as error:
             store.finish_run(run_id, "failed", None, project.redactor(describe(error)))
             raise
-        found = tuple(f for f in findings if f is not None)
+        found = tuple(sorted((f for f in findings if f is not None), key=_order))
         result = CheckResult(len(test_results) + len(fresh_results), found, run_id)
         counts = {f.name: f.count for f in result.failures if f.count is not None}
         error = result.summary() if result.failures else None
@@ -113,6 +113,10 @@ def check(project: Any, schema: str | None = None, examples: int = 3) -> CheckRe
     if result.failures:
         raise ChecksFailed(result.summary(), result)
     return result
+
+
+def _order(finding: Finding) -> tuple[str, str]:
+    return finding.kind, finding.name
 
 
 def _results(outcome: Any) -> list[Any]:
