@@ -16,7 +16,10 @@ from typing import Any
 import psycopg2
 import pytest
 
+from bizops_sandbox.oracle import history, sources_of
 from bizops_sandbox.oracle_arr import FX_TO_USD
+from bizops_sandbox.oracle_finance import finance_metrics
+from bizops_sandbox.oracle_periods import GRAINS
 from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
@@ -24,6 +27,7 @@ from bizops_sandbox.zuora import create_app as zuora_app
 from tests.transform.support import SECRETS, bizops, write_project
 
 CENT = Decimal("0.01")
+FY_START_MONTH = 2
 
 
 @dataclass(frozen=True)
@@ -42,11 +46,10 @@ def loaded(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
     prefix = f"c_{uuid.uuid4().hex[:10]}"
     folder = tmp_path_factory.mktemp("check")
-    write_project(folder, prefix, zuora.url, salesforce.url)
-    env = {
-        **os.environ, **SECRETS, "BIZOPS_DATABASE_URL": warehouse_url,
-        "BIZOPS_TRANSFORM_SCHEMA": prefix,
-    }  # fmt: skip
+    write_project(folder, prefix, zuora.url, salesforce.url, {"schema": prefix, "vars": {
+        "fiscal_year_start_month": FY_START_MONTH, "metrics_as_of": world.now.isoformat(),
+    }})  # fmt: skip
+    env = {**os.environ, **SECRETS, "BIZOPS_DATABASE_URL": warehouse_url}
     try:
         run = bizops(env, "run", "--all", "-p", str(folder), "--log-format", "plain")
         assert run.returncode == 0, run.stderr.decode()
@@ -99,6 +102,22 @@ def test_fct_invoice_payment_holds_every_invoice_with_its_payments(loaded: Loade
     assert len(rows) == len(expected)
     assert set(rows) == expected
     assert sum(1 for row in rows if row[-1]) == 46  # the world's late payments
+
+
+def test_order_to_cash_sample_size_is_the_oracles_count(loaded: Loaded, db) -> None:
+    sources = sources_of(loaded.world)
+    first, last = history(sources, loaded.world.now)
+    expected = {
+        (grain, row.period.label): row.order_to_cash_n
+        for grain in GRAINS
+        for row in finance_metrics(sources["zuora"], first, last, grain, FY_START_MONTH)
+    }
+    rows = _rows(db, (
+        "SELECT grain, period_label, sample_size"
+        f' FROM "{loaded.prefix}_metrics".metric_values WHERE metric = \'order_to_cash_days\''
+    ))  # fmt: skip
+    assert {(grain, label): n for grain, label, n in rows} == expected
+    assert sum(n for (grain, _), n in expected.items() if grain == "month") == 37
 
 
 def test_a_clean_world_passes_every_check(loaded: Loaded, db) -> None:
