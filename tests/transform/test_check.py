@@ -117,7 +117,7 @@ def test_order_to_cash_sample_size_is_the_oracles_count(loaded: Loaded, db) -> N
         f' FROM "{loaded.prefix}_metrics".metric_values WHERE metric = \'order_to_cash_days\''
     ))  # fmt: skip
     assert {(grain, label): n for grain, label, n in rows} == expected
-    assert sum(n for (grain, _), n in expected.items() if grain == "month") == 37
+    assert sum(n for (grain, _), n in expected.items() if grain == "month") == 35
 
 
 def test_a_clean_world_passes_every_check(loaded: Loaded, db) -> None:
