@@ -19,11 +19,21 @@ history as (
 
 ),
 
+-- each posted invoice once, with the day of its first processed payment (a window, not a
+-- self-join: the fresh table has no statistics, and the planner then nests loops)
 invoice as (
 
-    select invoice_id, invoice_number, invoice_date, amount_usd, subscription_id
-    from {{ ref('fct_invoice_payment') }}
-    where application_number = 1 and invoice_status = 'Posted'
+    select invoice_id, invoice_number, invoice_date, amount_usd, subscription_id, first_paid_on
+    from (
+        select
+            invoice_id, invoice_number, invoice_date, amount_usd, subscription_id,
+            application_number,
+            min(case when payment_status = 'Processed' then payment_effective_date end)
+                over (partition by invoice_id) as first_paid_on
+        from {{ ref('fct_invoice_payment') }}
+        where invoice_status = 'Posted'
+    ) as posted
+    where application_number = 1
 
 ),
 
@@ -111,11 +121,11 @@ subscription_order as (
 
 first_invoice as (
 
-    select name, invoice_id
+    select name, first_paid_on
     from (
         select
             subscription_version.name,
-            invoice.invoice_id,
+            invoice.first_paid_on,
             row_number() over (
                 partition by subscription_version.name
                 order by invoice.invoice_date, invoice.invoice_number
@@ -131,17 +141,13 @@ first_invoice as (
 order_to_cash as (
 
     select
-        first_paid.paid_on,
-        {{ dbt.datediff('subscription_order.order_date', 'first_paid.paid_on', 'day') }} as days
-    from (
-        select first_invoice.name, min(application.payment_effective_date) as paid_on
-        from first_invoice
-        inner join application
-            on application.invoice_id = first_invoice.invoice_id
-        group by first_invoice.name
-    ) as first_paid
+        first_invoice.first_paid_on as paid_on,
+        {{ dbt.datediff('subscription_order.order_date', 'first_invoice.first_paid_on', 'day') }}
+            as days
+    from first_invoice
     inner join subscription_order
-        on subscription_order.name = first_paid.name
+        on subscription_order.name = first_invoice.name
+    where first_invoice.first_paid_on is not null
 
 ),
 
