@@ -16,6 +16,7 @@ PIPELINE = "check"  # its name in run history (bizops.runs)
 # dbt statuses: a test fails with "fail" (rows found) or "error" (it could not run); a source
 # is stale past error_after ("error") or could not be measured ("runtime error").
 FAILED = frozenset({"fail", "error", "runtime error"})
+EPOCH_YEAR = 1970
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,11 @@ def _freshness_finding(result: Any) -> Finding | None:
     node = result.node
     name = f"{node.source_name}.{node.name}"
     age = getattr(result, "age", None)
+    newest = getattr(result, "max_loaded_at", None)
+    if status != "runtime error" and (newest is None or newest.year <= EPOCH_YEAR):
+        # dbt reads an empty table's newest load as the epoch: stale by decades. A source
+        # with no rows (a company without refunds) says nothing about freshness: a warning.
+        return Finding("freshness", name, "warn", None, "no rows loaded: freshness unknown")
     if age is not None:
         message = f"newest load {age / 3600:.1f} hours old ({node.loaded_at_field})"
     else:

@@ -189,3 +189,22 @@ def test_a_broken_reconciliation_an_orphan_and_a_stale_source_fail_the_check(
     shown = bizops(loaded.env, "runs", "show", newest[0], "-p", str(loaded.project_dir))
     error = shown.stdout.decode().splitlines()[-1]
     assert re.fullmatch(rf"error     {summary}", error), error
+
+
+def test_a_source_without_rows_warns_that_its_freshness_is_unknown(loaded: Loaded, db) -> None:
+    raw = f'"{loaded.prefix}_zuora"'
+    with db.cursor() as cur:
+        cur.execute(f"CREATE TABLE {raw}.refund_kept AS SELECT * FROM {raw}.refund")
+        cur.execute(f"DELETE FROM {raw}.refund")
+    try:
+        done = bizops(loaded.env, "check", "-p", str(loaded.project_dir))
+    finally:
+        with db.cursor() as cur:
+            cur.execute(f"INSERT INTO {raw}.refund SELECT * FROM {raw}.refund_kept")
+            cur.execute(f"DROP TABLE {raw}.refund_kept")
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert done.stdout.decode().splitlines() == [
+        "WARN freshness zuora.refund: no rows loaded: freshness unknown"
+    ]
+    last = done.stderr.decode().splitlines()[-1]
+    assert re.fullmatch(r"bizops check: \d+ checks: 0 failed, 1 warned", last), last
