@@ -27,15 +27,13 @@ from bizops_sandbox.oracle_periods import history_days, live, utc_date
 from bizops_sandbox.oracle_sales import SalesPeriod, sales_metrics
 from bizops_sandbox.world import World
 
-ZUORA_OBJECTS = ("Account", "Subscription", "RatePlan", "RatePlanCharge")
+ZUORA_OBJECTS = (
+    "Account", "Subscription", "RatePlan", "RatePlanCharge",
+    "Invoice", "InvoiceItem", "InvoicePayment", "Payment", "Refund",
+)  # fmt: skip
 SALESFORCE_OBJECTS = (
-    "Opportunity",
-    "OpportunityHistory",
-    "Lead",
-    "Contact",
-    "Campaign",
-    "CampaignMember",
-)
+    "Opportunity", "OpportunityHistory", "Lead", "Contact", "Campaign", "CampaignMember",
+)  # fmt: skip
 Sources = dict[str, dict[str, list[Record]]]
 
 

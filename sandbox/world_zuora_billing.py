@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -198,6 +199,10 @@ def _add_invoice(b, account_id, versions, bill_date, months, index, until, made)
     taxed = rng.random() < 0.5
     tax = (amount * TAX_RATE).quantize(CENT) if taxed else Decimal("0.00")
     paid_at = posted_at + timedelta(days=rng.randint(0, 25), seconds=rng.randrange(3600))
+    late_at = paid_at + _lateness(posted_at)
+    # Only a late payment that still falls before the clock is made late: the draws of the
+    # world's RNG (and so every other record) stay what they were without late payments.
+    paid_at = late_at if late_at < until else paid_at
     paid = paid_at < until and rng.random() < 0.95
     total = amount + tax
     invoice_id = b.insert("Invoice", {
@@ -216,6 +221,13 @@ def _add_invoice(b, account_id, versions, bill_date, months, index, until, made)
         return total
     _add_payment(b, account_id, invoice_id, total, paid_at, until, made)
     return Decimal("0.00")
+
+
+def _lateness(posted_at: datetime) -> timedelta:
+    """How much later than usual an invoice is paid: about one in eight 30 to 90 days late
+    (after its due date), drawn from an RNG of its own seeded by the posting instant."""
+    draw = random.Random(f"late-payment:{posted_at.isoformat()}")  # noqa: S311 (not crypto)
+    return timedelta(days=draw.randint(30, 90)) if draw.random() < 0.125 else timedelta(0)
 
 
 def _item_fields(b, version: Version, start: date, end: date, months: int, *, first: bool):

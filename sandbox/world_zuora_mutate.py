@@ -64,6 +64,10 @@ def mutate_zuora(
     ):
         builder.delete(obj, record_id, when())
         result[obj]["deleted"].append(record_id)
+    # Last, so that every draw above is what it was before invoices were paid with payments.
+    for invoice_id in result["Invoice"]["updated"]:
+        for obj, record_id in _pay(builder, invoice_id):
+            result[obj]["created"].append(record_id)
     for _ in range(returns):
         made: dict[str, list[str]] = {o: [] for o in OBJECTS}
         if return_one(builder, when(), made) is None:
@@ -71,6 +75,25 @@ def mutate_zuora(
         for obj, ids in made.items():
             result[obj]["created"].extend(ids)
     return result
+
+
+def _pay(builder: ZuoraBuilder, invoice_id: str) -> list[tuple[str, str]]:
+    """The payment (and its application) that settled an invoice ``_invoice_payment`` marked
+    paid, effective when it was marked: its cash shows in collections like any other."""
+    invoice = builder.state.tables["Invoice"][invoice_id]
+    at, amount = invoice["UpdatedDate"], invoice["Amount"]
+    payment_id = builder.insert("Payment", {
+        "AccountId": invoice["AccountId"],
+        "PaymentNumber": f"P-{builder.state.next_number('payment'):08d}",
+        "Amount": amount, "AppliedAmount": amount, "RefundAmount": Decimal("0.00"),
+        "EffectiveDate": at.date(), "Status": "Processed", "Type": "External",
+        "Gateway": None, "ReferenceId": None,
+    }, at, at)  # fmt: skip
+    application_id = builder.insert("InvoicePayment", {
+        "InvoiceId": invoice_id, "PaymentId": payment_id, "Amount": amount,
+        "RefundAmount": Decimal("0.00"),
+    }, at, at)  # fmt: skip
+    return [("Payment", payment_id), ("InvoicePayment", application_id)]
 
 
 def _deletable(builder: ZuoraBuilder, candidates: dict[str, list[str]], count: int):

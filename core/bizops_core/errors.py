@@ -95,3 +95,19 @@ class TransformFailed(BizOpsError):
 
     kind = "transform"
     exit_code = 7
+
+
+class ChecksFailed(BizOpsError):
+    """A data-quality check failed (``bizops check``): a dbt test found rows or could not
+    run, a reconciliation disagreed, or a source is stale past its error threshold.
+
+    Attributes:
+        result: what the checks found (``bizops.check.CheckResult``), for the report.
+    """
+
+    kind = "check"
+    exit_code = 8
+
+    def __init__(self, message: str, result: object = None) -> None:
+        super().__init__(message)
+        self.result = result

@@ -30,7 +30,7 @@ PROJECT_DIR = click.option(
 EXIT_CODES = """
 Exit codes: 0 success, 1 unexpected error, 2 configuration error, 3 the tap failed,
 4 the target failed, 5 the pipeline is already running, 6 interrupted,
-7 a transform model or test failed.
+7 a transform model or test failed, 8 a data-quality check failed.
 """
 
 
@@ -110,6 +110,7 @@ def main(log_level: str) -> None:
 
 def _register() -> None:
     from bizops import (
+        cli_check,
         cli_metrics,
         cli_project,
         cli_run,
@@ -118,7 +119,16 @@ def _register() -> None:
         cli_warehouse,
     )
 
-    for module in (cli_run, cli_state, cli_project, cli_warehouse, cli_transform, cli_metrics):
+    modules = (
+        cli_run,
+        cli_state,
+        cli_project,
+        cli_warehouse,
+        cli_transform,
+        cli_metrics,
+        cli_check,
+    )
+    for module in modules:
         for command in module.COMMANDS:
             main.add_command(command)
 

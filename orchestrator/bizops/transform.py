@@ -154,9 +154,10 @@ def dbt_args(
     full_refresh: bool = False,
     variables: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """The dbt command line (without the leading ``dbt``) for a run in ``work_dir``."""
+    """The dbt command line (without the leading ``dbt``) for a run in ``work_dir``;
+    ``command`` may be two words (``source freshness``)."""
     args = [
-        command,
+        *command.split(),
         "--project-dir", str(dbt_project_dir()),
         "--profiles-dir", str(work_dir),
         "--target-path", str(work_dir / "target"),
@@ -192,12 +193,24 @@ def run_dbt(
             unreachable (dbt failed before running a node).
     """
     work_dir = Path(work_dir).resolve()
+    args = dbt_args(work_dir, command, select, full_refresh, variables)
+    outcome = invoke_dbt(database_url, work_dir, args, schema)
+    nodes = tuple(_node(r) for r in getattr(outcome.result, "results", None) or ())
+    return TransformResult(success=bool(outcome.success), nodes=nodes)
+
+
+def invoke_dbt(database_url: str, work_dir: Path, args: list[str], schema: str = "public") -> Any:
+    """Run dbt with ``args`` (from :func:`dbt_args`) in-process against ``database_url`` with a
+    profile written to ``work_dir``; dbt's output on stderr. Returns dbt's result object.
+
+    Raises:
+        ConfigurationError: as :func:`run_dbt`.
+    """
     work_dir.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(profile(database_url, schema), sort_keys=False)
     (work_dir / "profiles.yml").write_text(text, encoding="utf-8")
     from dbt.cli.main import dbtRunner
 
-    args = dbt_args(work_dir, command, select, full_refresh, variables)
     LOGGER.info("dbt %s", " ".join(args))
     with _environment(PASSWORD_ENV, password(database_url)), contextlib.redirect_stdout(sys.stderr):
         outcome = dbtRunner().invoke(args)
@@ -205,11 +218,11 @@ def run_dbt(
     if outcome.exception is not None:
         from bizops.warehouse import one_line
 
+        command = " ".join(args[: args.index("--project-dir")])
         raise ConfigurationError(
             f"dbt {command} failed to start: {one_line(str(outcome.exception))}"
         )
-    nodes = tuple(_node(r) for r in getattr(outcome.result, "results", None) or ())
-    return TransformResult(success=bool(outcome.success), nodes=nodes)
+    return outcome
 
 
 def _release_dbt() -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from bizops_sandbox.oracle import Metrics, Sources, compute
 from bizops_sandbox.oracle_arr import charge_lines
+from bizops_sandbox.oracle_finance import finance_metrics
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 from bizops_sandbox.oracle_retention import retention
@@ -65,6 +66,7 @@ RETENTION = {
     "arpa": GRAINS,
     "ltv": ("quarter", "fiscal-year"),
 }
+FINANCE = ("billings", "collections", "dso", "order_to_cash_days")
 
 
 def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Values:
@@ -109,6 +111,10 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
             for metric, grains in RETENTION.items():
                 if grain in grains:
                     put(metric, kept.period.label, getattr(kept, metric))
+        zuora = sources["zuora"]
+        for row in finance_metrics(zuora, metrics.first, metrics.last, grain, fy_start_month):
+            for metric in FINANCE:
+                put(metric, row.period.label, getattr(row, metric))
     return out
 
 
@@ -119,5 +125,5 @@ def only(values: Values, metric: str) -> Values:
 
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
-    *CRM_METRICS,
+    *CRM_METRICS, *FINANCE,
 )  # fmt: skip

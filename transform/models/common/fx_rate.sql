@@ -1,8 +1,7 @@
 {#- One row per currency with its fixed rate to the reporting currency (USD), from
     var('fx_to_usd'): the sandbox world has no exchange rates, so the rates are a setting (the
-    oracle's FX_TO_USD are the same). Rates are given as strings so they stay exact. The
-    finance branch declares this model with its tests in _common__models.yml; it is not
-    declared here too, as dbt refuses two entries for one model. -#}
+    oracle's FX_TO_USD are the same). Rates are given as strings so they stay exact. Its
+    tests are in _common__models.yml. -#}
 {%- set rates = var('fx_to_usd') -%}
 {%- if rates is not mapping or not rates -%}
     {{ exceptions.raise_compiler_error("var fx_to_usd must map currency codes to rates, got " ~ rates) }}

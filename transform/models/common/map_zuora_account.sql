@@ -19,6 +19,13 @@ select
     zuora_account.name as zuora_account_name,
     zuora_account.crm_id,
     salesforce_account.account_id,
+    -- the conformed customer id every Zuora fact carries: the CrmId (18-character form) even
+    -- when it names no loaded Salesforce account (zuora_account_orphan lists those), else
+    -- 'zuora:' and the billing account's id
+    coalesce(
+        zuora_account.crm_account_id,
+        {{ dbt.concat(["'zuora:'", "zuora_account.account_id"]) }}
+    ) as customer_id,
     case
         when zuora_account.crm_id is null then 'no_crm_id'
         when salesforce_account.account_id is null then 'unresolved'

@@ -9,6 +9,7 @@
     'metric_values__arr',
     'metric_values__sales', 'metric_values__sales_stages', 'metric_values__marketing',
     'metric_values__funnel',
+    'metric_values__finance',
 ] -%}
 
 {%- if domain_models %}
