@@ -13,6 +13,7 @@ company's full S&M cost would give (say so next to them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,6 +21,8 @@ from bizops_sandbox.oracle_arr import ArrBridge
 from bizops_sandbox.oracle_marketing import MarketingPeriod
 from bizops_sandbox.oracle_periods import Period, Ratio
 from bizops_sandbox.oracle_sales import SalesPeriod
+
+ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -55,4 +58,21 @@ def efficiency(
         out.append(EfficiencyQuarter(
             moves.period, moves.net_new, magic, Ratio(sold.iacv, spent.spend)
         ))  # fmt: skip
+    return out
+
+
+def ltv_to_cac(
+    ltv: Iterable[tuple[Period, Ratio]], marketing: Iterable[MarketingPeriod]
+) -> list[tuple[Period, Ratio]]:
+    """LTV:CAC (the seeds' "ROI") of every period given in ``ltv`` (period, LTV): the LTV and
+    the blended CAC of the same period as reported (each rounded to 4 places), divided.
+    Undefined (a zero ratio) where either is undefined or CAC is 0."""
+    cac = {m.period: m.cac.value() for m in marketing}
+    out = []
+    for period, value in ltv:
+        lifetime, cost = value.value(), cac.get(period)
+        if lifetime is None or cost is None:
+            out.append((period, Ratio(ZERO, ZERO)))
+        else:
+            out.append((period, Ratio(lifetime, cost)))
     return out

@@ -14,6 +14,7 @@ from typing import Any
 
 from bizops_sandbox.oracle import Metrics, Sources, compute
 from bizops_sandbox.oracle_arr import charge_lines
+from bizops_sandbox.oracle_efficiency import ltv_to_cac
 from bizops_sandbox.oracle_finance import finance_metrics
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
@@ -107,10 +108,15 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
             for metric in EFFICIENCY:
                 put(metric, quarter.period.label, getattr(quarter, metric))
         lines = charge_lines(sources["zuora"])
-        for kept in retention(lines, metrics.bridge, metrics.last):
+        kept_periods = retention(lines, metrics.bridge, metrics.last)
+        for kept in kept_periods:
             for metric, grains in RETENTION.items():
                 if grain in grains:
                     put(metric, kept.period.label, getattr(kept, metric))
+        if grain in RETENTION["ltv"]:
+            pairs = [(kept.period, kept.ltv) for kept in kept_periods]
+            for period, value in ltv_to_cac(pairs, metrics.marketing):
+                put("ltv_to_cac", period.label, value)
         zuora = sources["zuora"]
         for row in finance_metrics(zuora, metrics.first, metrics.last, grain, fy_start_month):
             for metric in FINANCE:
@@ -125,5 +131,5 @@ def only(values: Values, metric: str) -> Values:
 
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
-    *CRM_METRICS, *FINANCE,
+    *CRM_METRICS, *FINANCE, "ltv_to_cac",
 )  # fmt: skip

@@ -10,9 +10,9 @@
     'metric_values__sales', 'metric_values__sales_stages', 'metric_values__marketing',
     'metric_values__funnel',
     'metric_values__finance',
+    'metric_values__efficiency',
 ] -%}
 
-{%- if domain_models %}
 {%- for name in domain_models %}
 select
     cast(metric as {{ dbt.type_string() }}) as metric,
@@ -22,21 +22,10 @@ select
     cast(period_label as {{ dbt.type_string() }}) as period_label,
     cast(dimension as {{ dbt.type_string() }}) as dimension,
     cast(member as {{ dbt.type_string() }}) as member,
-    cast(value as {{ dbt.type_numeric() }}) as value,
+    -- unconstrained numeric: dbt.type_numeric() is numeric(28,6) and would round silently
+    cast(value as numeric) as value,
     cast(sample_size as {{ dbt.type_bigint() }}) as sample_size
 from {{ ref(name) }}
 {% if not loop.last %}union all{% endif %}
 {%- endfor %}
-{%- else %}
-select
-    cast(null as {{ dbt.type_string() }}) as metric,
-    cast(null as {{ dbt.type_string() }}) as grain,
-    cast(null as date) as period_start,
-    cast(null as date) as period_end,
-    cast(null as {{ dbt.type_string() }}) as period_label,
-    cast(null as {{ dbt.type_string() }}) as dimension,
-    cast(null as {{ dbt.type_string() }}) as member,
-    cast(null as {{ dbt.type_numeric() }}) as value,
-    cast(null as {{ dbt.type_bigint() }}) as sample_size
-where 1 = 0
-{%- endif %}
+
