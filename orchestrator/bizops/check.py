@@ -83,6 +83,7 @@ def check(project: Any, schema: str | None = None, examples: int = 3) -> CheckRe
         ConfigurationError: the project or warehouse is unusable (as ``bizops transform``).
     """
     from bizops.store import Store
+    from bizops.transform import PIPELINE as TRANSFORM
     from bizops.transform import WORK_DIR, dbt_args, invoke_dbt, source_schemas
     from bizops.warehouse import resolve_database_url
 
@@ -92,6 +93,8 @@ def check(project: Any, schema: str | None = None, examples: int = 3) -> CheckRe
     variables["data_quality_severity"] = "error"
     work_dir = (Path(project.root) / WORK_DIR).resolve()
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
+        # never while a transform builds (half-built tables; the same dbt work folder)
+        store.lock(TRANSFORM)
         run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
         try:
             tests = invoke_dbt(url, work_dir, dbt_args(work_dir, "test", variables=variables),

@@ -32,7 +32,7 @@ def check(project_dir: Path, schema: str | None, examples: int) -> None:
     from bizops_core.errors import ChecksFailed
 
     try:
-        result = run_check(load_project(project_dir), schema, examples)
+        result = run_check(load_project(project_dir, plugins=False), schema, examples)
     except ChecksFailed as error:
         _report(error.result)
         raise

@@ -170,7 +170,9 @@ def dbt_args(
     if variables:
         args += ["--vars", json.dumps(dict(variables))]
     if select:
-        args += ["--select", *select]
+        # a test runs only when every model it reads is selected: a relationships test from a
+        # selected model to one left out would fail on a missing or stale table
+        args += ["--select", *select, "--indirect-selection", "cautious"]
     if full_refresh:
         args.append("--full-refresh")
     return args
