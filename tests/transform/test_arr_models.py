@@ -20,7 +20,7 @@ from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
 from bizops_sandbox.zuora import create_app as zuora_app
-from tests.transform.support import SECRETS, bizops, write_project
+from tests.transform.support import SECRETS, bizops, drop_layers, write_project
 
 # the Zuora side up to the charge fact, and every model its tests refer to
 SELECT = ("path:models/staging/zuora", "+fct_subscription_charge", "dim_product")
@@ -51,12 +51,7 @@ def zuora_loaded(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -
     finally:
         zuora.stop()
         salesforce.stop()
-        conn = psycopg2.connect(warehouse_url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for layer in ("zuora", "sf", "staging", "common", "metrics"):
-                cur.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{layer}" CASCADE')
-        conn.close()
+        drop_layers(warehouse_url, prefix)
 
 
 def _transform(loaded: ZuoraLoaded, variables: dict[str, Any]):

@@ -13,7 +13,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 
 from bizops_sandbox.oracle import history, sources_of
@@ -24,7 +23,7 @@ from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
 from bizops_sandbox.zuora import create_app as zuora_app
-from tests.transform.support import SECRETS, bizops, write_project
+from tests.transform.support import SECRETS, bizops, drop_layers, write_project
 
 CENT = Decimal("0.01")
 FY_START_MONTH = 2
@@ -59,12 +58,7 @@ def loaded(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     finally:
         zuora.stop()
         salesforce.stop()
-        conn = psycopg2.connect(warehouse_url)
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            for layer in ("zuora", "sf", "staging", "common", "metrics"):
-                cur.execute(f'DROP SCHEMA IF EXISTS "{prefix}_{layer}" CASCADE')
-        conn.close()
+        drop_layers(warehouse_url, prefix)
 
 
 def _rows(db: Any, query: str) -> list[tuple[Any, ...]]:
