@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from bizops_core.errors import ChecksFailed, describe
@@ -84,14 +83,10 @@ def check(project: Any, schema: str | None = None, examples: int = 3) -> CheckRe
     """
     from bizops.store import Store
     from bizops.transform import PIPELINE as TRANSFORM
-    from bizops.transform import WORK_DIR, dbt_args, invoke_dbt, source_schemas
-    from bizops.warehouse import resolve_database_url
+    from bizops.transform import dbt_args, dbt_setting, invoke_dbt
 
-    url = resolve_database_url(project.root, project.database_url)
-    schema = schema or project.transform_schema or "public"
-    variables = {**source_schemas(project), **project.transform_vars}
+    url, schema, variables, work_dir = dbt_setting(project, schema)
     variables["data_quality_severity"] = "error"
-    work_dir = (Path(project.root) / WORK_DIR).resolve()
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
         # never while a transform builds (half-built tables; the same dbt work folder)
         store.lock(TRANSFORM)

@@ -246,6 +246,18 @@ def _node(result: Any) -> NodeResult:
     return NodeResult(node.name, str(node.resource_type), str(result.status), result.message, rows)
 
 
+def dbt_setting(project: Any, schema: str | None) -> tuple[str, str, dict[str, Any], Path]:
+    """What a dbt command of ``project`` runs with: the warehouse URL, the transform schema
+    (``schema``, else bizops.yml's, else public), the vars (the source schemas found from the
+    pipelines, overridden by bizops.yml's own vars) and the work folder."""
+    from bizops.warehouse import resolve_database_url
+
+    url = resolve_database_url(project.root, project.database_url)
+    schema = schema or project.transform_schema or "public"
+    variables = {**source_schemas(project), **project.transform_vars}
+    return url, schema, variables, (Path(project.root) / WORK_DIR).resolve()
+
+
 def transform(
     project: Any,
     select: tuple[str, ...] = (),
@@ -260,25 +272,19 @@ def transform(
         ConfigurationError: as :func:`run_dbt`.
     """
     from bizops.store import Store
-    from bizops.warehouse import resolve_database_url
 
-    url = resolve_database_url(project.root, project.database_url)
-    schema = schema or project.transform_schema or "public"
-    # the project's own vars win over the source schemas found from its pipelines
-    variables = {**source_schemas(project), **project.transform_vars}
-    work_dir = Path(project.root) / WORK_DIR
+    url, schema, variables, work_dir = dbt_setting(project, schema)
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
         store.lock(PIPELINE)  # one transform at a time (cron and a user's, two machines)
-        # only a whole build can be skipped, and only it leaves a fingerprint
-        whole = not select and not full_refresh
-        built = _fingerprint(store, variables, schema) if not select else None
+        # only a whole build can be skipped, and only it leaves a fingerprint; taken before
+        # dbt runs, so a load during the build makes the next one run again
+        built = None if select else fingerprint(store.conn, variables, schema, dbt_project_dir())
         unchanged = built is not None and built == of_state(store.get_state(PIPELINE))
-        if whole and unchanged and marts_exist(store.conn, schema):
-            run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
+        run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
+        if unchanged and not full_refresh and marts_exist(store.conn, schema):
             store.finish_run(run_id, "succeeded", {}, None)
             LOGGER.info("sources and project unchanged since the last build: skipped")
             return TransformResult(True, (), run_id, skipped=True)
-        run_id = store.start_run(PIPELINE, str(work_dir / "logs" / "dbt.log"))
         try:
             result = run_dbt(url, work_dir, "build", select, full_refresh, variables, schema)
         except Exception as error:
@@ -298,12 +304,6 @@ def transform(
     if not result.success:
         raise TransformFailed(error or "dbt reported a failure")
     return result
-
-
-def _fingerprint(store: Any, variables: Mapping[str, Any], schema: str) -> str | None:
-    """The build's fingerprint taken before dbt runs (so a load during the build makes the
-    next one run again)."""
-    return fingerprint(store.conn, variables, schema, dbt_project_dir())
 
 
 def _summary(result: TransformResult) -> str:
