@@ -32,7 +32,8 @@ ZUORA_OBJECTS = (
     "Invoice", "InvoiceItem", "InvoicePayment", "Payment", "Refund",
 )  # fmt: skip
 SALESFORCE_OBJECTS = (
-    "Opportunity", "OpportunityHistory", "Lead", "Contact", "Campaign", "CampaignMember",
+    "Account", "Opportunity", "OpportunityHistory", "Lead", "Contact", "Campaign",
+    "CampaignMember",
 )  # fmt: skip
 Sources = dict[str, dict[str, list[Record]]]
 

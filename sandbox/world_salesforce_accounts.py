@@ -137,7 +137,7 @@ class AccountMaker:
             "Website": f"https://www.{_domain(name)}", "OwnerId": self._owner(),
             "Industry": rng.choice(("Technology", "Retail", "Healthcare", "Media", "Finance")),
             "AnnualRevenue": Decimal(rng.randint(1, 500) * 100_000),
-            "NumberOfEmployees": rng.randint(5, 20_000),
+            "NumberOfEmployees": _employees(rng.randint(5, 20_000)),
             "AccountSource": rng.choice(("Web", "Partner", "Trade Show", "Outbound")),
             "LastActivityDate": created.date(),  # the first call, on the day it was created
             "Description": "Billing contact prefers email,\nnot phone." if rng.random() < 0.1
@@ -294,6 +294,13 @@ def _detour(stages: list[str], extra: Any) -> list[str]:
         turn = extra.randint(1, len(path) - 1)
         path[turn + 1 : turn + 1] = [path[turn - 1], path[turn]]
     return path
+
+
+def _employees(draw: int) -> int:
+    """A company size from a uniform draw in [5, 20000], spread log-uniformly over the same
+    range (as many companies of 10 to 100 people as of 1,000 to 10,000), so every sales
+    segment has customers. One draw, so the generator's sequence is unchanged."""
+    return round(5 * 4000 ** ((draw - 5) / 19_995))
 
 
 def _domain(company: str) -> str:

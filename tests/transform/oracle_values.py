@@ -19,6 +19,7 @@ from bizops_sandbox.oracle_finance import finance_metrics
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 from bizops_sandbox.oracle_retention import retention
+from bizops_sandbox.oracle_segment import segment_metrics
 from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
 
 Key = tuple[str, str, str, str, str]
@@ -68,6 +69,8 @@ RETENTION = {
     "ltv": ("quarter", "fiscal-year"),
 }
 FINANCE = ("billings", "collections", "dso", "order_to_cash_days")
+# metrics also given by sales segment (oracle_segment.SegmentPeriod has a field of each name)
+SEGMENT = ("arr", "customers", "new_arr", "net_new_arr", "iacv", "bookings", "win_rate_count")
 
 
 def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Values:
@@ -117,6 +120,9 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
             pairs = [(kept.period, kept.ltv) for kept in kept_periods]
             for period, value in ltv_to_cac(pairs, metrics.marketing):
                 put("ltv_to_cac", period.label, value)
+        for row in segment_metrics(sources, metrics.first, metrics.last, grain, fy_start_month):
+            for metric in SEGMENT:
+                put(metric, row.period.label, getattr(row, metric), ("segment", row.segment))
         zuora = sources["zuora"]
         for row in finance_metrics(zuora, metrics.first, metrics.last, grain, fy_start_month):
             for metric in FINANCE:

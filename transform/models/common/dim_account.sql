@@ -1,6 +1,7 @@
 {#- One row per Salesforce account: the one account_id (18-character Salesforce Account Id)
     that every source's customer maps to. Zuora billing accounts join through their CrmId
-    (see map_zuora_account); the Zuora figures here summarise the accounts that resolve. -#}
+    (see map_zuora_account); the Zuora figures here summarise the accounts that resolve.
+    segment: the sales segment by NumberOfEmployees (macro sales_segment). -#}
 with salesforce_account as (
 
     select * from {{ ref('stg_salesforce__account') }}
@@ -30,6 +31,8 @@ select
     salesforce_account.name as account_name,
     salesforce_account.type as account_type,
     salesforce_account.industry,
+    salesforce_account.number_of_employees as employee_count,
+    {{ sales_segment('salesforce_account.number_of_employees') }} as segment,
     salesforce_account.billing_country,
     salesforce_account.account_source,
     salesforce_account.owner_id,
