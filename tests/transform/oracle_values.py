@@ -16,6 +16,7 @@ from bizops_sandbox.oracle import Metrics, Sources, compute
 from bizops_sandbox.oracle_arr import charge_lines
 from bizops_sandbox.oracle_efficiency import ltv_to_cac
 from bizops_sandbox.oracle_finance import finance_metrics
+from bizops_sandbox.oracle_lead_touch import converted_leads
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 from bizops_sandbox.oracle_retention import retention
@@ -120,6 +121,11 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
             pairs = [(kept.period, kept.ltv) for kept in kept_periods]
             for period, value in ltv_to_cac(pairs, metrics.marketing):
                 put("ltv_to_cac", period.label, value)
+        for period, channel, count in converted_leads(
+            sources["salesforce"], metrics.first, metrics.last, grain, fy_start_month
+        ):
+            dim = TOTAL if channel is None else ("channel", channel)
+            put("converted_leads", period.label, count, dim)
         for row in segment_metrics(sources, metrics.first, metrics.last, grain, fy_start_month):
             for metric in SEGMENT:
                 put(metric, row.period.label, getattr(row, metric), ("segment", row.segment))
@@ -137,5 +143,5 @@ def only(values: Values, metric: str) -> Values:
 
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
-    *CRM_METRICS, *FINANCE, "ltv_to_cac",
+    *CRM_METRICS, *FINANCE, "ltv_to_cac", "converted_leads",
 )  # fmt: skip

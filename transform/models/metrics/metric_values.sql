@@ -8,7 +8,7 @@
 {%- set domain_models = [
     'metric_values__arr',
     'metric_values__sales', 'metric_values__sales_stages', 'metric_values__marketing',
-    'metric_values__funnel',
+    'metric_values__funnel', 'metric_values__lead_touch',
     'metric_values__finance',
     'metric_values__efficiency',
     'metric_values__segment',
