@@ -111,3 +111,10 @@ class ChecksFailed(BizOpsError):
     def __init__(self, message: str, result: object = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class TapNotConformant(BizOpsError):
+    """A tap failed a check of the conformance suite (``bizops test-tap``)."""
+
+    kind = "conformance"
+    exit_code = 9

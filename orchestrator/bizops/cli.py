@@ -30,7 +30,8 @@ PROJECT_DIR = click.option(
 EXIT_CODES = """
 Exit codes: 0 success, 1 unexpected error, 2 configuration error, 3 the tap failed,
 4 the target failed, 5 the pipeline is already running, 6 interrupted,
-7 a transform model or test failed, 8 a data-quality check failed.
+7 a transform model or test failed, 8 a data-quality check failed,
+9 a tap failed the conformance suite (test-tap).
 """
 
 
@@ -115,6 +116,7 @@ def _register() -> None:
         cli_project,
         cli_run,
         cli_state,
+        cli_test_tap,
         cli_transform,
         cli_warehouse,
     )
@@ -127,6 +129,7 @@ def _register() -> None:
         cli_transform,
         cli_metrics,
         cli_check,
+        cli_test_tap,
     )
     for module in modules:
         for command in module.COMMANDS:
