@@ -21,6 +21,11 @@ from bizops.cli import EXIT_CODES, handle_errors
 )  # fmt: skip
 @click.option("--check", "only", multiple=True, help="Run only this check (repeatable).")
 @click.option(
+    "--emulator", default=None,
+    help="Base URL of an emulator of the tap's API with the sandbox's admin routes (faults, "
+    "mutate); the tap's config must point at it.",
+)  # fmt: skip
+@click.option(
     "--timeout", default=300.0, show_default=True, help="Seconds each call of the tap may take."
 )
 @click.option(
@@ -29,7 +34,12 @@ from bizops.cli import EXIT_CODES, handle_errors
 )  # fmt: skip
 @handle_errors
 def test_tap(
-    command: str, config_path: Path, only: tuple[str, ...], timeout: float, fmt: str
+    command: str,
+    config_path: Path,
+    only: tuple[str, ...],
+    emulator: str | None,
+    timeout: float,
+    fmt: str,
 ) -> None:
     """Run the tap conformance suite on a Singer tap and print each check's result.
 
@@ -55,7 +65,7 @@ def test_tap(
         raise ConfigurationError(f"the config {config_path} must be a JSON object")
     tap = TapProcess(command, config, timeout=timeout)
     try:
-        results = run_suite(tap, set(only) or None)
+        results = run_suite(tap, set(only) or None, emulator)
     finally:
         tap.close()
     if fmt == "json":

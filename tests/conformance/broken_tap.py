@@ -1,10 +1,13 @@
 """A Singer tap that breaks the contract on purpose, one way per check of the suite (see
 test_suite.py): run as ``python broken_tap.py --config ...``. With BROKEN_STDOUT=1 it also
-writes a log line on stdout when it syncs."""
+writes a log line on stdout when it syncs. With PREMATURE_STATE=1 it syncs 30 records, honours
+its state, but writes its final STATE before the records it covers: a run stopped midway
+resumes past records it never wrote."""
 
 import json
 import os
 import sys
+import time
 
 API_KEY = "s3cr3t-broken-key"
 CATALOG = {"streams": [
@@ -54,6 +57,8 @@ def main(argv):
     if "--discover" in argv:
         sys.stdout.write(json.dumps(CATALOG, indent=2) + "\n")
         return 0
+    if os.environ.get("PREMATURE_STATE"):
+        return premature_state(argv)
     # ignores the catalog's selection and the state
     emit({"type": "RECORD", "stream": "others", "record": {"id": 1}})  # before its SCHEMA
     emit({"type": "SCHEMA", "stream": "others", "schema": CATALOG["streams"][1]["schema"],
@@ -65,6 +70,19 @@ def main(argv):
     emit({"type": "STATE", "value": {"bookmarks": {
         "things": {"replication_key": "updated_at",
                    "replication_key_value": "2024-01-03T00:00:00Z"}}}})  # fmt: skip
+    return 0
+
+
+def premature_state(argv):
+    state = json.load(open(argv[argv.index("--state") + 1])) if "--state" in argv else {}
+    mark = state.get("bookmarks", {}).get("others", {}).get("replication_key_value", 0)
+    emit({"type": "SCHEMA", "stream": "others", "schema": CATALOG["streams"][1]["schema"],
+          "key_properties": ["id"]})  # fmt: skip
+    emit({"type": "STATE", "value": {"bookmarks": {"others": {"replication_key_value": 30}}}})
+    for number in range(mark + 1, 31):
+        emit({"type": "RECORD", "stream": "others", "record": {"id": number}})
+        sys.stdout.flush()
+        time.sleep(0.05)  # slow enough to be stopped midway
     return 0
 
 

@@ -19,6 +19,11 @@ from bizops_core.conformance.checks_behaviour import (
     secret_values,
     secrets_hidden,
 )
+from bizops_core.conformance.checks_emulator import (
+    faults_survived,
+    incremental_after_change,
+    resume_after_stop,
+)
 from bizops_core.conformance.checks_output import (
     about_json,
     about_markdown,
@@ -74,14 +79,25 @@ CHECKS: tuple[Check, ...] = (
           incremental_from_state),
     Check("bad-config", "an empty config fails with an exit code, no traceback, nothing on "
           "stdout", bad_config_fails_cleanly),
+    Check("resume", "stopped at three points and resumed from its last STATE, no record is "
+          "lost", resume_after_stop),
+    Check("faults", "429 with Retry-After, 503s, a dropped connection and a cut-off body "
+          "lose no record (needs --emulator)", faults_survived),
+    Check("incremental-change", "after the emulator changes its world, a run from the last "
+          "state emits every changed record and no unchanged one (needs --emulator)",
+          incremental_after_change),
     Check("secrets", "no secret of the config on stdout or stderr of any call", secrets_hidden),
 )  # fmt: skip
 
 
-def run_suite(tap: TapProcess, only: set[str] | None = None) -> list[CheckResult]:
+def run_suite(
+    tap: TapProcess, only: set[str] | None = None, emulator: str | None = None
+) -> list[CheckResult]:
     """Run the checks (or those named in ``only``) on ``tap``, in order; never raises for a
-    failing tap. The secrets check runs last so it reads every call's output."""
-    ctx = Context(tap)
+    failing tap. ``emulator``: the base URL of an emulator of the tap's API (see
+    :mod:`~bizops_core.conformance.checks_emulator`); the check that changes its world runs
+    after every other that syncs. The secrets check runs last: it reads every call's output."""
+    ctx = Context(tap, emulator)
     results = []
     for check in CHECKS:
         if only is not None and check.name not in only:

@@ -38,6 +38,14 @@ class Sync:
         states = [m.get("value") for m in self.messages if m.get("type") == "STATE"]
         return states[-1] if states else None
 
+    def ids(self, stream: str) -> set[str]:
+        """The key of every record of ``stream`` (its key properties' values, joined by '|')."""
+        return {self.ids_of(stream, r) for r in self.records.get(stream, [])}
+
+    def ids_of(self, stream: str, record: dict[str, Any]) -> str:
+        keys = (self.schemas.get(stream) or {}).get("key_properties") or []
+        return "|".join(str(record.get(k)) for k in keys)
+
 
 def _once(method: Callable[[Context], Any]) -> property:
     """A property computed once: its value, or the same failure again without a new call."""
@@ -60,8 +68,9 @@ def _once(method: Callable[[Context], Any]) -> property:
 class Context:
     """What the checks share: the tap, its --about, its catalog and one full sync."""
 
-    def __init__(self, tap: TapProcess) -> None:
+    def __init__(self, tap: TapProcess, emulator: str | None = None) -> None:
         self.tap = tap
+        self.emulator = emulator.rstrip("/") if emulator else None
 
     @_once
     def about(self) -> dict[str, Any]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shlex
+import signal
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,45 @@ class TapProcess:
             stderr = (exc.stderr or b"").decode(errors="replace")
             run = TapRun(tuple(args), -1, (exc.stdout or b"").decode(errors="replace"),
                          stderr + f"\n(timed out after {self.timeout:g} s)")  # fmt: skip
+        self.runs.append(run)
+        return run
+
+    def sync_stopped(
+        self, catalog: dict[str, Any], state: dict[str, Any] | None, after_lines: int
+    ) -> TapRun:
+        """A sync stopped by SIGTERM once it has written ``after_lines`` lines (SIGKILL when it
+        has not ended 5 s later); the run holds what it wrote until it ended."""
+        args = ["--catalog", self._file("catalog.json", catalog)]
+        if state is not None:
+            args += ["--state", self._file("state.json", state)]
+        config_file = self._file("config.json", self.config)
+        argv = [*self.command, "--config", config_file, *args]
+        with tempfile.TemporaryFile() as stderr_file:
+            process = subprocess.Popen(  # noqa: S603 - the command under test, by design
+                argv, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=stderr_file,
+            )  # fmt: skip
+            stdout_pipe = process.stdout
+            if stdout_pipe is None:  # never: stdout is a pipe
+                raise RuntimeError("no stdout pipe")
+            lines: list[bytes] = []
+            for line in stdout_pipe:
+                lines.append(line)
+                if len(lines) == after_lines:
+                    process.send_signal(signal.SIGTERM)
+                    break
+            killer = threading.Timer(5.0, process.kill)  # a tap that ignores SIGTERM
+            killer.start()
+            try:
+                rest = stdout_pipe.read()  # the buffered rest too, up to the end of output
+                process.wait()
+            finally:
+                killer.cancel()
+            stderr_file.seek(0)
+            stderr = stderr_file.read()
+        stdout = b"".join(lines) + rest
+        run = TapRun((*args, f"(stopped after {after_lines} lines)"), process.returncode,
+                     stdout.decode(errors="replace"), stderr.decode(errors="replace"))  # fmt: skip
         self.runs.append(run)
         return run
 
