@@ -12,6 +12,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from bizops_core.errors import ConfigurationError
 from bizops_core.redact import Redactor
+from bizops_core.selection import selected_stream_ids
 from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_salesforce.client import SalesforceClient
 from tap_salesforce.config import CONFIG_SCHEMA, SalesforceConfig, parse_config
@@ -87,6 +88,9 @@ class TapSalesforce(Tap):
                 "tap-salesforce setting 'objects' names objects Salesforce does not list as "
                 "queryable: " + ", ".join(missing)
             )
+        selected = selected_stream_ids(self.input_catalog)
+        if selected is not None:  # a run: describe only what the catalog selects
+            wanted = [name for name in wanted if name in selected]
         streams = []
         for name in wanted:
             try:

@@ -11,6 +11,7 @@ from singer_sdk.exceptions import ConfigValidationError
 
 from bizops_core.errors import ConfigurationError
 from bizops_core.redact import Redactor
+from bizops_core.selection import selected_stream_ids
 from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_zuora.client import ZuoraClient
 from tap_zuora.config import CONFIG_SCHEMA, ZuoraConfig, parse_config
@@ -97,6 +98,9 @@ class TapZuora(Tap):
                 "tap-zuora setting 'objects' names objects Zuora does not describe: "
                 + ", ".join(missing)
             )
+        selected = selected_stream_ids(self.input_catalog)
+        if selected is not None:  # a run: describe only what the catalog selects
+            wanted = [name for name in wanted if name in selected]
         streams = []
         for name in wanted:
             obj = self.client.describe(name)

@@ -8,7 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from bizops_core.conformance import catalogs
-from bizops_core.conformance.context import Context, Failed, Skipped, stderr_tail
+from bizops_core.conformance.context import (
+    Context,
+    Failed,
+    Skipped,
+    admin,
+    requested,
+    stderr_tail,
+)
 from bizops_core.conformance.formats import is_date_time
 
 SECRET_NAME = re.compile(r"secret|password|token|private|api_?key", re.IGNORECASE)
@@ -19,7 +26,12 @@ def deselected_stream(ctx: Context) -> str:
     if len(emitting) < 2:
         raise Skipped("fewer than two streams emit records")
     kept, dropped = emitting[0], emitting[1]
+    if ctx.emulator:
+        admin(ctx, "DELETE", "requests")
     sync = ctx.sync(catalogs.select(ctx.catalog, {kept}))
+    asked = requested(ctx, dropped) if ctx.emulator else None
+    if asked:
+        raise Failed(f"deselected stream {dropped!r} was requested from the API: {asked}")
     if dropped in sync.records or dropped in sync.schemas:
         raise Failed(f"deselected stream {dropped!r} was emitted")
     if not sync.records.get(kept):
@@ -36,7 +48,12 @@ def deselected_field(ctx: Context) -> str:
         if field is None:
             continue
         catalog = catalogs.deselect_field(catalogs.select(ctx.catalog, {sid}), sid, field)
+        if ctx.emulator:
+            admin(ctx, "DELETE", "requests")
         sync = ctx.sync(catalog)
+        asked = requested(ctx, field) if ctx.emulator else None
+        if asked:
+            raise Failed(f"{sid}: deselected field {field!r} was requested from the API: {asked}")
         records = sync.records.get(sid, [])
         if not records:
             raise Failed(f"{sid} emitted nothing with {field!r} deselected")

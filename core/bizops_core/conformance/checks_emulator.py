@@ -13,10 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import requests
-
 from bizops_core.conformance import catalogs
-from bizops_core.conformance.context import Context, Failed, Skipped
+from bizops_core.conformance.context import Context, Failed, Skipped, admin
 from bizops_core.singer_state import state_problem
 
 STOP_POINTS = (0.2, 0.5, 0.8)  # where in the full sync's output the tap is stopped
@@ -85,17 +83,6 @@ def resume_after_stop(ctx: Context) -> str:
     return f"stopped at {', '.join(f'{p:.0%}' for p in STOP_POINTS)} and resumed: none lost"
 
 
-def _admin(ctx: Context, method: str, path: str, body: Any = None) -> Any:
-    try:
-        answer = requests.request(method, f"{ctx.emulator}/__sandbox/{path}", json=body,
-                                  timeout=30)  # fmt: skip
-    except requests.RequestException as exc:
-        raise Failed(f"the emulator's admin side did not answer: {type(exc).__name__}") from None
-    if answer.status_code >= 400:
-        raise Failed(f"the emulator answered {answer.status_code} to {method} /__sandbox/{path}")
-    return answer.json() if answer.content else None
-
-
 def faults_survived(ctx: Context) -> str:
     """With a 429 (Retry-After), two 503s, a dropped connection and a body cut short answering
     its first requests, the tap still emits every record of the full sync."""
@@ -103,11 +90,11 @@ def faults_survived(ctx: Context) -> str:
         raise Skipped("no --emulator given")
     full = ctx.full
     for fault in FAULTS:
-        _admin(ctx, "POST", "faults", fault)
+        admin(ctx, "POST", "faults", fault)
     try:
         run = ctx.sync(catalogs.select(ctx.catalog))
     finally:
-        _admin(ctx, "DELETE", "faults")
+        admin(ctx, "DELETE", "faults")
     for stream in full.records:
         lost = full.ids(stream) - run.ids(stream)
         if lost:
@@ -122,7 +109,7 @@ def incremental_after_change(ctx: Context) -> str:
     if ctx.emulator is None:
         raise Skipped("no --emulator given")
     state = ctx.full.final_state
-    changes = _admin(ctx, "POST", "mutate", {"creates": 3, "updates": 4, "deletes": 3})
+    changes = admin(ctx, "POST", "mutate", {"creates": 3, "updates": 4, "deletes": 3})
     run = ctx.sync(catalogs.select(ctx.catalog), state)
     marks = (state or {}).get("bookmarks") or {}
     compared, deleted_seen = 0, 0

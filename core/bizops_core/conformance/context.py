@@ -4,8 +4,12 @@ two ways a check ends early (failed, skipped)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_plus
+
+import requests
 
 from bizops_core.conformance import catalogs
 from bizops_core.conformance.process import TapProcess, TapRun
@@ -115,6 +119,30 @@ class Context:
             for s in catalogs.streams(self.catalog)
             if catalogs.replication_key(s) and self.full.records.get(s["tap_stream_id"])
         ]
+
+
+def admin(ctx: Context, method: str, path: str, body: Any = None) -> Any:
+    """Call the emulator's admin side (``/__sandbox/<path>``); its JSON answer."""
+    try:
+        answer = requests.request(method, f"{ctx.emulator}/__sandbox/{path}", json=body,
+                                  timeout=30)  # fmt: skip
+    except requests.RequestException as exc:
+        raise Failed(f"the emulator's admin side did not answer: {type(exc).__name__}") from None
+    if answer.status_code >= 400:
+        raise Failed(f"the emulator answered {answer.status_code} to {method} /__sandbox/{path}")
+    return answer.json() if answer.content else None
+
+
+def requested(ctx: Context, word: str) -> str | None:
+    """The first API request in the emulator's log naming ``word`` as a whole word (in its
+    path, decoded query or body), or None."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b")
+    for entry in admin(ctx, "GET", "requests") or []:
+        text = " ".join([entry.get("path") or "", unquote_plus(entry.get("query") or ""),
+                         str(entry.get("body") or "")])  # fmt: skip
+        if pattern.search(text):
+            return f"{entry.get('method')} {entry.get('path')}"
+    return None
 
 
 def _document(text: str) -> Any:
