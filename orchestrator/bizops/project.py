@@ -37,7 +37,7 @@ class Plugin:
 
 
 # Run-history names of the commands that are not pipelines.
-RESERVED_NAMES = frozenset({"transform", "check"})
+RESERVED_NAMES = frozenset({"transform", "check", "report", "digest"})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""``bizops report`` (an offline HTML file of the department charts) and ``bizops digest``
+(the teams' KPIs to Slack)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bizops.cli import EXIT_CODES, PROJECT_DIR, handle_errors, load_project
+
+SCHEMA = click.option(
+    "--schema", default=None, envvar="BIZOPS_TRANSFORM_SCHEMA",
+    help="The transform schema (as for bizops transform; default: bizops.yml, else public).",
+)  # fmt: skip
+
+
+@click.command(epilog=EXIT_CODES)
+@PROJECT_DIR
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"),
+    show_default=True, help="The HTML file to write (replaced whole).",
+)  # fmt: skip
+@click.option(
+    "--period", "grain", type=click.Choice(["month", "quarter", "fiscal-year"]),
+    default="quarter", show_default=True, help="Period grain (quarters are fiscal quarters).",
+)  # fmt: skip
+@click.option(
+    "--last", default=8, show_default=True, type=click.IntRange(1, 1000),
+    help="How many of the latest periods each chart shows.",
+)  # fmt: skip
+@SCHEMA
+@handle_errors
+def report(project_dir: Path, out: Path, grain: str, last: int, schema: str | None) -> None:
+    """Write one self-contained HTML file (no network needed to view it) with the Executive,
+    Sales, Marketing and Finance charts of the metrics: ARR bridge, ARR and customers,
+    funnel, win rate, cost per lead and CAC by channel, LTV:CAC, magic number, with the
+    seeds' targets drawn. Recorded in run history as the pipeline 'report'."""
+    from bizops.report_html import write_report
+
+    result = write_report(load_project(project_dir, plugins=False), out, grain, last, schema)
+    click.echo(
+        f"bizops report: wrote {result.path} ({result.size / 1e6:.1f} MB, {result.charts} "
+        f"charts, {result.notes} notes) in {result.seconds:.1f}s",
+        err=True,
+    )
+
+
+COMMANDS = (report,)
