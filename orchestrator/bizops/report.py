@@ -68,7 +68,8 @@ FUNNEL = ("leads", "lead_to_opportunity_rate", "opportunity_to_won_rate")
 SECTIONS: tuple[tuple[str, tuple[ChartSpec, ...]], ...] = (
     ("Executive", (
         ChartSpec("arr-customers", "ARR and customers", "arr_customers", ("arr", "customers")),
-        ChartSpec("arr-bridge", "ARR bridge", "bridge", (*BRIDGE_UP, *BRIDGE_DOWN, "net_new_arr")),
+        ChartSpec("arr-bridge", "ARR bridge (losses drawn below zero)", "bridge",
+                  (*BRIDGE_UP, *BRIDGE_DOWN, "net_new_arr")),
         ChartSpec("ltv-cac", "LTV:CAC", "lines", ("ltv_to_cac",)),
         ChartSpec("magic-number", "Magic number", "lines", ("magic_number",)),
     )),
@@ -195,13 +196,13 @@ def _line(periods: list[str], values: Sequence[lib.Value]) -> list[float | None]
     return [by_period.get(p) for p in periods]
 
 
-def _layout(subtitle: str, unit: str, **extra: Any) -> dict[str, Any]:
-    """A figure's layout; the card above it carries the chart's title, ``subtitle`` adds to it."""
-    axis = {"tickprefix": "$", "separatethousands": True} if unit == "usd" else {}
+def _layout(unit: str, **extra: Any) -> dict[str, Any]:
+    """A figure's layout (the card above it carries the chart's title)."""
+    axis = {"tickformat": "$~s"} if unit == "usd" else {}  # d3: -$500k, $1.5M
     return {
-        "title": {"text": subtitle, "font": {"size": 13}}, "height": 360,
-        "margin": {"l": 60, "r": 40, "t": 30 if subtitle else 10, "b": 40},
-        "legend": {"orientation": "h", "y": -0.15}, "template": "plotly_white",
+        "height": 360,
+        "margin": {"l": 60, "r": 40, "t": 60, "b": 40},
+        "legend": {"orientation": "h", "y": 1.0, "yanchor": "bottom"}, "template": "plotly_white",
         "xaxis": {"type": "category"}, "yaxis": axis, **extra,
     }  # fmt: skip
 
@@ -243,7 +244,7 @@ def _lines(spec: ChartSpec, metrics: Sequence[Metric], series: Sequence[lib.Valu
                    name=m.label, mode="lines+markers", connectgaps=False)
         for m in metrics
     ]  # fmt: skip
-    return _figure(traces, _layout("", metrics[0].unit, **_targets(metrics)))
+    return _figure(traces, _layout(metrics[0].unit, **_targets(metrics)))
 
 
 def _bars(spec: ChartSpec, metrics: Sequence[Metric], series: Sequence[lib.Value]) -> Any:
@@ -255,7 +256,7 @@ def _bars(spec: ChartSpec, metrics: Sequence[Metric], series: Sequence[lib.Value
                name=m.label)
         for m in metrics
     ]  # fmt: skip
-    return _figure(traces, _layout("", metrics[0].unit, barmode="group"))
+    return _figure(traces, _layout(metrics[0].unit, barmode="group"))
 
 
 def _by_member(spec: ChartSpec, metrics: Sequence[Metric], series: Sequence[lib.Value]) -> Any:
@@ -268,7 +269,7 @@ def _by_member(spec: ChartSpec, metrics: Sequence[Metric], series: Sequence[lib.
                name=member)
         for member in members
     ]  # fmt: skip
-    layout = _layout("", metrics[0].unit, barmode="group", **_targets(metrics))
+    layout = _layout(metrics[0].unit, barmode="group", **_targets(metrics))
     return _figure(traces, layout)
 
 
@@ -291,7 +292,7 @@ def _bridge(spec: ChartSpec, metrics: Sequence[Metric], series: Sequence[lib.Val
             name=f"{metric.label} (drawn below zero)" if down else metric.label, customdata=ys,
             hovertemplate="%{x}: $%{customdata:,.2f}<extra>" + metric.label + "</extra>",
         ))  # fmt: skip
-    layout = _layout("Losses (contraction, churn) drawn below zero", "usd", barmode="relative")
+    layout = _layout("usd", barmode="relative")
     return _figure(traces, layout)
 
 
@@ -307,9 +308,16 @@ def _arr_customers(spec: ChartSpec, metrics: Sequence[Metric], series: Sequence[
         else:
             traces.append(go.Scatter(x=periods, y=ys, name=metric.label, yaxis="y2",
                                      mode="lines+markers"))  # fmt: skip
-    layout = _layout("", "usd",
-                     yaxis2={"overlaying": "y", "side": "right", "rangemode": "tozero",
-                             "tickformat": ",d"})  # fmt: skip
+    layout = _layout(
+        "usd",
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "rangemode": "tozero",
+            "tickmode": "auto",
+            "showgrid": False,
+        },
+    )
     return _figure(traces, layout)
 
 
@@ -341,7 +349,7 @@ def _funnel(series: Sequence[lib.Value], notes: list[str]) -> dict[str, Any] | N
         x=[int(leads), opportunities, won],
         textinfo="value+percent initial",
     )
-    return _figure([trace], _layout(period, "count", xaxis={}))  # fmt: skip
+    return _figure([trace], _layout("count", xaxis={}))  # fmt: skip
 
 
 FIGURES = {
