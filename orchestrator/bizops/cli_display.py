@@ -46,4 +46,48 @@ def report(project_dir: Path, out: Path, grain: str, last: int, schema: str | No
     )
 
 
-COMMANDS = (report,)
+@click.command(epilog=EXIT_CODES)
+@PROJECT_DIR
+@click.option(
+    "--webhook", envvar="SLACK_WEBHOOK_URL", default=None, show_envvar=True,
+    help="The Slack incoming webhook URL (a secret: prefer the environment variable).",
+)  # fmt: skip
+@click.option("--dry-run", is_flag=True, help="Print the messages' JSON instead of posting.")
+@click.option(
+    "--team", "teams", multiple=True, type=click.Choice(["sales", "marketing", "finance"]),
+    help="A team to send (repeatable; default: all three).",
+)  # fmt: skip
+@click.option(
+    "--period", "grain", type=click.Choice(["month", "quarter", "fiscal-year"]),
+    default="quarter", show_default=True, help="Period grain (quarters are fiscal quarters).",
+)  # fmt: skip
+@click.option(
+    "--link", envvar="BIZOPS_DASHBOARD_URL", default=None, show_envvar=True,
+    help="The dashboard or report URL each message links to.",
+)  # fmt: skip
+@SCHEMA
+@handle_errors
+def digest(
+    project_dir: Path, webhook: str | None, dry_run: bool, teams: tuple[str, ...], grain: str,
+    link: str | None, schema: str | None,
+) -> None:  # fmt: skip
+    """Post each team's KPIs (sales, marketing, finance) to Slack: the latest complete
+    period's value, the change on the period before, and whether it meets the seeds' target
+    (sales efficiency > 0.8, pipeline coverage > 3, magic number > 0.7, program/total spend
+    > 0.5, LTV:CAC > 3). Retries 429 and 5xx a few times; a refusal fails with Slack's
+    message. Recorded in run history as the pipeline 'digest'."""
+    import json
+
+    from bizops.digest import TEAMS
+    from bizops.digest import digest as run_digest
+
+    project = load_project(project_dir, plugins=False)
+    chosen = teams or tuple(TEAMS)
+    result = run_digest(project, webhook, chosen, grain, schema, link, dry_run)
+    if dry_run:
+        click.echo(json.dumps([payload for _, payload in result.messages], indent=2))
+        return
+    click.echo(f"bizops digest: sent {', '.join(result.sent)} to the Slack webhook", err=True)
+
+
+COMMANDS = (report, digest)

@@ -94,7 +94,8 @@ def render(
     )
 
 
-def _last_day(url: str, schema: str) -> date:
+def last_day(url: str, schema: str) -> date:
+    """The last day of the data the metrics were computed on (metric_history)."""
     import psycopg2
     from psycopg2 import sql
 
@@ -140,14 +141,14 @@ def write_report(
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
         run_id = store.start_run(PIPELINE, str(out))
         try:
-            last_day = _last_day(url, schema)
+            until = last_day(url, schema)
             values = read_values(url, schema, catalog, grain, last)
             sections = build_charts(catalog, grain, values)
             in_progress = sorted({v.period for vs in values.values() for v in vs
                                   if not v.complete})  # fmt: skip
             meta = {
                 "title": "BizOps report", "project": project.project_id or project.root.name,
-                "grain": grain, "last_day": last_day.isoformat(),
+                "grain": grain, "last_day": until.isoformat(),
                 "generated": datetime.now(UTC).isoformat(timespec="seconds"),
                 "in_progress": ", ".join(in_progress),
             }  # fmt: skip
