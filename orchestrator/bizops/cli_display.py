@@ -49,6 +49,11 @@ def report(project_dir: Path, out: Path, grain: str, last: int, schema: str | No
 @click.command(epilog=EXIT_CODES)
 @PROJECT_DIR
 @click.option(
+    "--name", default=None,
+    help="A digest declared under digests: in bizops.yml (its webhook, teams, period, link; "
+    "options given here override them).",
+)  # fmt: skip
+@click.option(
     "--webhook", envvar="SLACK_WEBHOOK_URL", default=None, show_envvar=True,
     help="The Slack incoming webhook URL (a secret: prefer the environment variable).",
 )  # fmt: skip
@@ -66,24 +71,41 @@ def report(project_dir: Path, out: Path, grain: str, last: int, schema: str | No
     help="The dashboard or report URL each message links to.",
 )  # fmt: skip
 @SCHEMA
+@click.pass_context
 @handle_errors
 def digest(
-    project_dir: Path, webhook: str | None, dry_run: bool, teams: tuple[str, ...], grain: str,
-    link: str | None, schema: str | None,
+    ctx: click.Context, project_dir: Path, name: str | None, webhook: str | None,
+    dry_run: bool, teams: tuple[str, ...], grain: str, link: str | None, schema: str | None,
 ) -> None:  # fmt: skip
     """Post each team's KPIs (sales, marketing, finance) to Slack: the latest complete
     period's value, the change on the period before, and whether it meets the seeds' target
     (sales efficiency > 0.8, pipeline coverage > 3, magic number > 0.7, program/total spend
     > 0.5, LTV:CAC > 3). Retries 429 and 5xx a few times; a refusal fails with Slack's
-    message. Recorded in run history as the pipeline 'digest'."""
+    message. Recorded in run history as 'digest' ('digest:NAME' with --name); `bizops cron`
+    sends the digests of bizops.yml that have a schedule when they are due."""
     import json
 
     from bizops.digest import TEAMS
     from bizops.digest import digest as run_digest
+    from bizops_core.errors import ConfigurationError
 
     project = load_project(project_dir, plugins=False)
+    entry = None
+    if name is not None:
+        entry = project.digests.get(name)
+        if entry is None:
+            known = ", ".join(sorted(project.digests)) or "none"
+            raise ConfigurationError(f"bizops.yml: no digest named {name!r} (known: {known})")
+
+        def given(param: str) -> bool:
+            return ctx.get_parameter_source(param) == click.core.ParameterSource.COMMANDLINE
+
+        webhook = webhook if given("webhook") else entry.webhook
+        teams = teams or entry.teams
+        grain = grain if given("grain") else entry.period
+        link = link if given("link") else entry.link or link
     chosen = teams or tuple(TEAMS)
-    result = run_digest(project, webhook, chosen, grain, schema, link, dry_run)
+    result = run_digest(project, webhook, chosen, grain, schema, link, dry_run, entry)
     if dry_run:
         click.echo(json.dumps([payload for _, payload in result.messages], indent=2))
         return

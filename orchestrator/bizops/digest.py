@@ -191,33 +191,63 @@ def build(
 def digest(
     project: Any, webhook: str | None, teams: Sequence[str], grain: str = "quarter",
     schema: str | None = None, link: str | None = None, dry_run: bool = False,
-) -> DigestResult:  # fmt: skip
+    entry: Any = None, trigger: str = "manual",
+) -> DigestResult | None:  # fmt: skip
     """Build the teams' messages and, unless ``dry_run``, post them to ``webhook``; a post is
-    recorded in run history as the pipeline ``digest`` (the webhook URL never is).
+    recorded in run history as ``digest`` (``digest:<name>`` for a bizops.yml ``entry``; the
+    webhook URL never is). With ``trigger="cron"``, the entry is sent only when its schedule
+    is due (None when it is not).
 
     Raises:
         ConfigurationError: as :func:`build`, or no or a bad webhook URL.
+        PipelineLocked: the same digest is being sent.
         BizOpsError: Slack refused a message or stayed unreachable (see ``slack.post``).
     """
     from bizops import slack
+    from bizops.schedule import is_due
     from bizops.store import Store
     from bizops.warehouse import resolve_database_url
     from bizops_core.errors import describe
     from bizops_core.redact import Redactor
 
-    if not dry_run:
-        webhook = slack.check_url(webhook)
-    messages = build(project, teams, grain, schema, link)
     if dry_run:
-        return DigestResult(messages)
+        return DigestResult(build(project, teams, grain, schema, link))
+    webhook = slack.check_url(_resolved(webhook, entry))
     url = resolve_database_url(project.root, project.database_url)
     redact = Redactor([webhook])
+    name = entry.run_name if entry else PIPELINE
     with Store(url, redact=project.redactor, project=project.project_id or "") as store:
-        run_id = store.start_run(PIPELINE, "slack webhook")
+        store.lock(name)  # one sender at a time: two cron machines send it once
+        if trigger == "cron" and not is_due(entry.schedule, store.last_started(name)):
+            return None
+        run_id = store.start_run(name, "slack webhook", trigger)
         try:
+            messages = build(project, teams, grain, schema, link)
             sent = slack.post(webhook, messages)
         except Exception as error:
             store.finish_run(run_id, "failed", None, redact(project.redactor(describe(error))))
             raise
         store.finish_run(run_id, "succeeded", {team: 1 for team in sent}, None)
     return DigestResult(messages, tuple(sent), run_id)
+
+
+def _resolved(webhook: str | None, entry: Any) -> str | None:
+    """``webhook``, unless it is still the ``${VAR}`` of a bizops.yml entry (variable unset)."""
+    from bizops.project import ENV_REF, PROJECT_FILE
+    from bizops_core.errors import ConfigurationError
+
+    unset = ENV_REF.fullmatch((webhook or "").strip())
+    if unset:
+        where = f"digest {entry.name!r}" if entry else "the webhook"
+        raise ConfigurationError(
+            f"{PROJECT_FILE}: {where} needs the environment variable {unset.group(1)}, "
+            "which is not set"
+        )
+    return webhook
+
+
+def send_due(project: Any, entry: Any) -> DigestResult | None:
+    """Send a bizops.yml digest if its schedule is due (``bizops cron``); None if not."""
+    teams = entry.teams or tuple(TEAMS)
+    return digest(project, entry.webhook, teams, entry.period, None, entry.link,
+                  entry=entry, trigger="cron")  # fmt: skip

@@ -241,3 +241,73 @@ def test_the_webhook_never_reaches_logs_output_or_history(metric_world, slack) -
         "bizops: [config] Slack answered HTTP 404 to the sales digest: no_service at ***"
     )
     assert secret not in repr(digest_runs(metric_world))
+
+
+SCHEDULED = """\
+digests:
+  - name: weekly
+    webhook: ${TEST_SLACK_HOOK}
+    schedule: "0 8 1 1 *"
+    teams: [finance]
+    link: https://bi.example.com/report.html
+"""
+
+
+def declare(world: MetricWorld, text: str = SCHEDULED) -> None:
+    path = world.root / "bizops.yml"
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def run_cron(world: MetricWorld, slack: FakeSlack) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [BIZOPS, "cron", "-p", str(world.root)], capture_output=True, text=True, check=False,
+        env={**os.environ, **world.env(), "TEST_SLACK_HOOK": slack.url}, timeout=120,
+    )  # fmt: skip
+
+
+def test_cron_sends_a_scheduled_digest_once_when_due(metric_world, slack: FakeSlack) -> None:
+    declare(metric_world)
+    first = run_cron(metric_world, slack)
+    assert (first.returncode, first.stdout) == (0, "")
+    assert first.stderr == "bizops: digest:weekly: sent finance to its Slack webhook\n"
+    ((_, path, message),) = slack.requests
+    assert (path, message["text"]) == (f"/services/{TOKEN}", "Finance KPIs, FY2025-Q3")
+    assert message["blocks"][2]["elements"][0]["text"].endswith(
+        "<https://bi.example.com/report.html|Open the dashboard>"
+    )
+    second = run_cron(metric_world, slack)  # the next due time is next 1 January, 08:00
+    assert (second.returncode, second.stderr) == (0, "bizops cron: nothing due\n")
+    assert len(slack.requests) == 1
+    with psycopg2.connect(metric_world.url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT pipeline, trigger, status, stream_counts FROM bizops.runs WHERE project = %s",
+            (metric_world.prefix,),
+        )
+        assert cur.fetchall() == [("digest:weekly", "cron", "succeeded", {"finance": 1})]
+    conn.close()
+
+
+def test_a_named_digest_takes_its_settings_from_bizops_yml(metric_world) -> None:
+    declare(metric_world)
+    result = run_digest(metric_world, "--name", "weekly", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    (finance,) = json.loads(result.stdout)
+    assert finance["text"] == "Finance KPIs, FY2025-Q3"
+    unset = run_digest(metric_world, "--name", "weekly")
+    assert (unset.returncode, unset.stderr) == (2, (
+        "bizops: [config] bizops.yml: digest 'weekly' needs the environment variable "
+        "TEST_SLACK_HOOK, which is not set\n"
+    ))  # fmt: skip
+    unknown = run_digest(metric_world, "--name", "daily", "--dry-run")
+    assert (unknown.returncode, unknown.stderr) == (
+        2, "bizops: [config] bizops.yml: no digest named 'daily' (known: weekly)\n",
+    )  # fmt: skip
+
+
+def test_a_literal_webhook_in_bizops_yml_is_refused_unshown(metric_world) -> None:
+    declare(metric_world, SCHEDULED.replace("${TEST_SLACK_HOOK}", f"https://hooks.example/{TOKEN}"))
+    result = run_digest(metric_world, "--name", "weekly", "--dry-run")
+    assert (result.returncode, result.stderr) == (2, (
+        "bizops: [config] bizops.yml: digests.0.webhook: a webhook URL is a secret; write it "
+        "as an ${ENV_VAR} reference, never as a literal value\n"
+    ))  # fmt: skip
