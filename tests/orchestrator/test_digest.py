@@ -311,3 +311,16 @@ def test_a_literal_webhook_in_bizops_yml_is_refused_unshown(metric_world) -> Non
         "bizops: [config] bizops.yml: digests.0.webhook: a webhook URL is a secret; write it "
         "as an ${ENV_VAR} reference, never as a literal value\n"
     ))  # fmt: skip
+
+
+def test_the_crontab_block_lists_a_scheduled_digest(metric_world) -> None:
+    declare(metric_world)
+    result = subprocess.run(
+        [BIZOPS, "schedule", "crontab", "-p", str(metric_world.root)], capture_output=True,
+        text=True, check=False, env={**os.environ, **metric_world.env()},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[:2] == [
+        "# bizops: schedules from bizops.yml (bizops cron runs whichever are due)",
+        "#   0 8 1 1 *        digest:weekly (Slack digest)",
+    ]
