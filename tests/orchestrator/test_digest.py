@@ -324,3 +324,17 @@ def test_the_crontab_block_lists_a_scheduled_digest(metric_world) -> None:
         "# bizops: schedules from bizops.yml (bizops cron runs whichever are due)",
         "#   0 8 1 1 *        digest:weekly (Slack digest)",
     ]
+
+
+def test_the_readme_digest_declaration_works(metric_world, slack: FakeSlack) -> None:
+    from tests.readme_support import REPO, block
+
+    declare(metric_world, block(REPO / "README.md", "digests") + "\n")
+    result = run_digest(metric_world, "--name", "monday-kpis", webhook=slack.url)
+    assert (result.returncode, result.stdout) == (0, "")
+    assert [message["text"] for _, _, message in slack.requests] == [
+        "Sales KPIs, FY2025-Q3", "Marketing KPIs, FY2025-Q3", "Finance KPIs, FY2025-Q3",
+    ]  # fmt: skip
+    assert slack.requests[0][2]["blocks"][2]["elements"][0]["text"].endswith(
+        "<https://bi.example.com/report.html|Open the dashboard>"
+    )
