@@ -67,7 +67,7 @@ def report(project_dir: Path, out: Path, grain: str, last: int, schema: str | No
     default="quarter", show_default=True, help="Period grain (quarters are fiscal quarters).",
 )  # fmt: skip
 @click.option(
-    "--link", envvar="BIZOPS_DASHBOARD_URL", default=None, show_envvar=True,
+    "--link", envvar="BIZOPS_DASHBOARD_LINK", default=None, show_envvar=True,
     help="The dashboard or report URL each message links to.",
 )  # fmt: skip
 @SCHEMA

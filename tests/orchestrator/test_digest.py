@@ -72,7 +72,7 @@ def slack() -> Iterator[FakeSlack]:
 
 
 def run_digest(world: MetricWorld, *args: str, webhook: str | None = None, debug: bool = False):
-    unset = ("SLACK_WEBHOOK_URL", "BIZOPS_DASHBOARD_URL", "BIZOPS_LOG_LEVEL")
+    unset = ("SLACK_WEBHOOK_URL", "BIZOPS_DASHBOARD_LINK", "BIZOPS_LOG_LEVEL")
     env = {k: v for k, v in os.environ.items() if k not in unset}
     if webhook is not None:
         env["SLACK_WEBHOOK_URL"] = webhook
