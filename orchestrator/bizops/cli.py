@@ -112,6 +112,7 @@ def main(log_level: str) -> None:
 def _register() -> None:
     from bizops import (
         cli_check,
+        cli_display,
         cli_metrics,
         cli_project,
         cli_run,
@@ -130,6 +131,7 @@ def _register() -> None:
         cli_metrics,
         cli_check,
         cli_test_tap,
+        cli_display,
     )
     for module in modules:
         for command in module.COMMANDS:

@@ -38,7 +38,8 @@ def schedule_list(project_dir: Path) -> None:
 
     project = load_project(project_dir)
     with Runner(project).store() as store:
-        last = {name: store.last_started(name) for name in project.pipelines}
+        names = [*project.pipelines, *(d.run_name for d in project.digests.values())]
+        last = {name: store.last_started(name) for name in names}
     click.echo("pipeline\tschedule\tlast started\tnext due")
     for row in rows(project, last, datetime.now(UTC)):
         started = row.last_started.isoformat(timespec="seconds") if row.last_started else "never"

@@ -35,6 +35,8 @@ def _finish(batch: Any) -> None:
             click.echo(f"bizops: {result.pipeline}: {result.error}", err=True)
     if batch.transform is not None:
         click.echo(f"bizops: transform: {batch.transform.summary()}", err=True)
+    for name, teams in batch.digests.items():
+        click.echo(f"bizops: {name}: sent {', '.join(teams)} to its Slack webhook", err=True)
     for name, reason in batch.skipped.items():
         click.echo(f"bizops: {name}: skipped ({reason})", err=True)
     for error in batch.errors.values():
@@ -92,7 +94,7 @@ def cron(project_dir: Path, log_format: str) -> None:
     from bizops.ops import cron as run_due
 
     batch = run_due(load_project(project_dir), _progress(log_format))
-    if not batch.results and not batch.errors:
+    if not batch.results and not batch.errors and not batch.digests:
         click.echo("bizops cron: nothing due", err=True)
     _finish(batch)
 

@@ -144,6 +144,7 @@ class DemoReport:
     project_dir: Path
     notes: list[str] = field(default_factory=list)
     metrics: str = ""  # the business table (bizops metrics)
+    report: Path | None = None  # the HTML report (bizops report)
 
     def render(self) -> str:
         """A human summary of both sources and the cross-source check."""
@@ -169,6 +170,13 @@ class DemoReport:
                 f"The business, by fiscal quarter (bizops metrics --period quarter --last "
                 f"{DEMO_QUARTERS} -p {self.project_dir}):",
                 self.metrics.rstrip("\n"),
+            ]
+        if self.report:
+            lines += [
+                "",
+                f"The report, one offline HTML file with the department charts: {self.report}",
+                f"(bizops report -p {self.project_dir} --out FILE writes it again; bizops digest "
+                f"-p {self.project_dir} --dry-run shows the teams' Slack digest)",
             ]
         return "\n".join(lines)
 
@@ -254,9 +262,13 @@ def run_demo(project_dir: Path, seed: int = 42) -> DemoReport:
         SourceReport(source, (one, two), mutation[source.name], counts[source.schema])
         for source, one, two in zip(SOURCES, first, second, strict=True)
     ]
+    from bizops.report_html import write_report
+
+    written = write_report(project, project_dir / "report.html")
     return DemoReport(
-        reports, links, runner.database_url, project_dir, metrics=_metrics(runner.database_url)
-    )
+        reports, links, runner.database_url, project_dir, metrics=_metrics(runner.database_url),
+        report=written.path,
+    )  # fmt: skip
 
 
 def _metrics(database_url: str) -> str:

@@ -28,6 +28,7 @@ class BatchResult:
     skipped: dict[str, str] = field(default_factory=dict)
     errors: dict[str, BizOpsError] = field(default_factory=dict)
     transform: Any = None  # the TransformResult of a `transform: true` build, if one ran
+    digests: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sent: the teams
 
     @property
     def exit_code(self) -> int:
@@ -97,7 +98,25 @@ def cron(project: Project, progress: Progress | None = None) -> BatchResult:
     every minute, and from two machines at once)."""
     names = [name for name, p in sorted(project.pipelines.items()) if p.schedule]
     options = RunOptions(trigger="cron", only_if_due=True)
-    return run_many(project, names, options, progress, skip_locked=True)
+    batch = run_many(project, names, options, progress, skip_locked=True)
+    _digests_due(project, batch)
+    return batch
+
+
+def _digests_due(project: Project, batch: BatchResult) -> None:
+    """Send the scheduled digests that are due, after the pipelines and their transform."""
+    from bizops.digest import send_due
+
+    for entry in (d for _, d in sorted(project.digests.items()) if d.schedule):
+        try:
+            result = send_due(project, entry)
+        except PipelineLocked:
+            batch.skipped[entry.run_name] = "already running"
+        except BizOpsError as exc:
+            batch.errors[entry.run_name] = exc
+        else:
+            if result is not None:
+                batch.digests[entry.run_name] = result.sent
 
 
 @dataclass(frozen=True)

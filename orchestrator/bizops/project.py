@@ -37,7 +37,7 @@ class Plugin:
 
 
 # Run-history names of the commands that are not pipelines.
-RESERVED_NAMES = frozenset({"transform", "check"})
+RESERVED_NAMES = frozenset({"transform", "check", "report", "digest"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,23 @@ class Pipeline:
 
 
 @dataclass(frozen=True)
+class Digest:
+    """A KPI digest to Slack declared under ``digests:`` (see ``bizops digest``)."""
+
+    name: str
+    webhook: str  # resolved from its ${ENV_VAR}; a reference still when the variable is unset
+    schedule: str | None = None
+    teams: tuple[str, ...] = ()  # empty: every team
+    period: str = "quarter"
+    link: str | None = None
+
+    @property
+    def run_name(self) -> str:
+        """Its name in run history."""
+        return f"digest:{self.name}"
+
+
+@dataclass(frozen=True)
 class Project:
     """A loaded project: where it lives, its warehouse and pipelines, and its secret values."""
 
@@ -66,6 +83,7 @@ class Project:
     project_id: str | None = None  # None: a project from before project ids (shared scope)
     transform_schema: str | None = None  # bizops.yml transform.schema
     transform_vars: Mapping[str, Any] = field(default_factory=dict)  # transform.vars
+    digests: Mapping[str, Digest] = field(default_factory=dict)  # digests:, by name
 
     def plugin(self, name: str) -> Plugin:
         """The tap or target called ``name``, or a ConfigurationError."""
@@ -124,8 +142,8 @@ def _check_secrets(node: Any, where: list[Any]) -> None:
             _check_secrets(item, [*where, index])
 
 
-# Sections whose ``${VAR}`` references only a running tap or target needs.
-PLUGIN_SECTIONS = frozenset({"taps", "targets", "pipelines"})
+# Sections whose ``${VAR}`` references only a running tap or target (or a digest sent) needs.
+PLUGIN_SECTIONS = frozenset({"taps", "targets", "pipelines", "digests"})
 
 
 def _resolve(
@@ -203,15 +221,36 @@ def _plugin(
     )
 
 
-def _check_schedule(index: int, schedule: str | None) -> None:
+def _check_schedule(index: int, schedule: str | None, section: str = "pipelines") -> None:
     if schedule is None:
         return
     from croniter import croniter  # lazy: only projects with schedules pay for it
 
     if not croniter.is_valid(schedule):
         raise ConfigurationError(
-            f"{PROJECT_FILE}: pipelines.{index}.schedule: {schedule!r} is not a cron expression"
+            f"{PROJECT_FILE}: {section}.{index}.schedule: {schedule!r} is not a cron expression"
         )
+
+
+def _digests(raw: Mapping[str, Any], doc: Mapping[str, Any]) -> dict[str, Digest]:
+    """The ``digests:`` entries; a webhook URL is a secret, so only an ``${ENV}`` reference."""
+    digests: dict[str, Digest] = {}
+    for index, item in enumerate(doc.get("digests") or ()):
+        where = f"{PROJECT_FILE}: digests.{index}"
+        if item["name"] in digests:
+            raise ConfigurationError(f"{where}.name: duplicate name {item['name']!r}")
+        if not ENV_REF.fullmatch(str(raw["digests"][index]["webhook"]).strip()):
+            raise ConfigurationError(
+                f"{where}.webhook: a webhook URL is a secret; write it as an ${{ENV_VAR}} "
+                "reference, never as a literal value"
+            )
+        _check_schedule(index, item.get("schedule"), "digests")
+        digests[item["name"]] = Digest(
+            name=item["name"], webhook=item["webhook"], schedule=item.get("schedule"),
+            teams=tuple(item.get("teams") or ()), period=item.get("period", "quarter"),
+            link=item.get("link"),
+        )  # fmt: skip
+    return digests
 
 
 def parse(
@@ -281,6 +320,7 @@ def parse(
         project_id=doc.get("project_id"),
         transform_schema=(doc.get("transform") or {}).get("schema"),
         transform_vars=dict((doc.get("transform") or {}).get("vars") or {}),
+        digests=_digests(raw, doc),
     )
 
 

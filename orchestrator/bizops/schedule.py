@@ -44,14 +44,15 @@ def is_due(schedule: str, last_started: datetime | None, now: datetime | None = 
 
 
 def rows(project: Project, last: dict[str, datetime | None], now: datetime) -> list[ScheduleRow]:
-    """Every scheduled pipeline with its due status, given the last start of each."""
+    """Every scheduled pipeline (then digest, as ``digest:<name>``) with its due status, given
+    the last start of each."""
     result = []
-    for name, pipeline in sorted(project.pipelines.items()):
-        if pipeline.schedule:
-            due_at = next_due(pipeline.schedule, last.get(name), now)
-            result.append(
-                ScheduleRow(name, pipeline.schedule, last.get(name), due_at, due_at <= now)
-            )
+    scheduled = [(name, p.schedule) for name, p in sorted(project.pipelines.items())]
+    scheduled += [(d.run_name, d.schedule) for _, d in sorted(project.digests.items())]
+    for name, schedule in scheduled:
+        if schedule:
+            due_at = next_due(schedule, last.get(name), now)
+            result.append(ScheduleRow(name, schedule, last.get(name), due_at, due_at <= now))
     return result
 
 
@@ -66,6 +67,9 @@ def crontab(project: Project) -> str:
     for name, pipeline in sorted(project.pipelines.items()):
         if pipeline.schedule:
             lines.append(f"#   {pipeline.schedule:<16} {name}")
+    for digest in sorted(project.digests.values(), key=lambda d: d.name):
+        if digest.schedule:
+            lines.append(f"#   {digest.schedule:<16} {digest.run_name} (Slack digest)")
     root, log = shlex.quote(str(project.root)), ".bizops/logs/cron.log"
     lines.append(f"* * * * * cd {root} && {shlex.quote(_bizops())} cron >> {log} 2>&1")
     return "\n".join(lines) + "\n"

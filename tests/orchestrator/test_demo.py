@@ -31,3 +31,6 @@ def test_demo_loads_both_sources_and_then_only_the_changes(tmp_path: Path, wareh
     assert link is not None and link.group(1) == link.group(2) and int(link.group(1)) > 20
     assert result.stdout.count("succeeded") == 4
     assert "sandbox-client-secret" not in result.stdout + result.stderr
+    report = tmp_path.resolve() / "report.html"
+    assert f"department charts: {report}\n" in result.stdout
+    assert report.read_text(encoding="utf-8").count('class="bizops-figure"') >= 10
