@@ -111,6 +111,7 @@ def main(log_level: str) -> None:
 def _register() -> None:
     from bizops import (
         cli_check,
+        cli_dashboards,
         cli_metrics,
         cli_project,
         cli_run,
@@ -127,6 +128,7 @@ def _register() -> None:
         cli_transform,
         cli_metrics,
         cli_check,
+        cli_dashboards,
     )
     for module in modules:
         for command in module.COMMANDS:
