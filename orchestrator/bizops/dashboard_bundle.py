@@ -23,7 +23,9 @@ ROOT = "bizops_dashboards"  # the bundle's top folder (Superset strips it)
 VERSION = "1.0.0"
 TYPES = {"big_number": "big_number_total", "line": "echarts_timeseries_line",
          "bar": "echarts_timeseries_bar"}  # fmt: skip
-FORMATS = {"usd": "$,.2f", "count": ",d", "ratio": ".1%", "days": ",.1f"}
+# d3 formats: big numbers show cents, axes whole dollars; "multiple" is a ratio such as LTV:CAC
+FORMATS = {"usd": "$,.2f", "count": ",d", "ratio": ".1%", "multiple": ",.2f", "days": ",.1f"}
+AXIS_FORMATS = {**FORMATS, "usd": "$,.0f"}
 GRAINS = ("month", "quarter", "fiscal-year")
 DIMENSIONS = ("total", "channel", "campaign", "segment", "stage")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # metric names go into SQL: identifiers only
@@ -231,7 +233,7 @@ def _chart_yaml(board: Dashboard, chart: Chart, ds_uuid: str) -> dict[str, Any]:
         "adhoc_filters": [
             {"clause": "WHERE", "expressionType": "SQL", "sqlExpression": chart_filter(chart)}
         ],
-        "y_axis_format": FORMATS[chart.format],
+        "y_axis_format": (FORMATS if chart.type == "big_number" else AXIS_FORMATS)[chart.format],
         "time_range": "No filter",
     }
     if chart.type == "big_number":

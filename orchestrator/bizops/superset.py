@@ -100,6 +100,9 @@ class Home:
     pid_file = property(lambda self: self.root / "gunicorn.pid")
     log = property(lambda self: self.root / "superset.log")
     bundle = property(lambda self: self.root / "dashboards.zip")
+    metadata_db = property(lambda self: self.root / "superset.db")
+    # which venv's migrations and roles the metadata DB has (kept beside it: deleted together)
+    provisioned = property(lambda self: self.root / "superset.db.provisioned")
 
     def bin(self, name: str) -> str:
         """A program of the Superset venv."""
@@ -229,12 +232,22 @@ def provision(home: Home, env: Mapping[str, str], bundle: bytes, admin: tuple[st
     overwrites by UUID: running it again updates, never duplicates)."""
     home.config.write_text(CONFIG, "utf-8")
     superset = home.bin("superset")
-    _step([superset, "db", "upgrade"], env, "superset db upgrade")
+    # migrations and roles change only with Superset's version: once per venv and metadata DB
+    done = home.marker.read_text("utf-8") if home.marker.is_file() else ""
+    fresh = not (
+        home.metadata_db.is_file()
+        and home.provisioned.is_file()
+        and home.provisioned.read_text("utf-8") == done
+    )
+    if fresh:
+        _step([superset, "db", "upgrade"], env, "superset db upgrade")
     script = home.root / "bizops_admin.py"
     script.write_text(ADMIN_SCRIPT, "utf-8")
     admin_env = {**env, ADMIN_USER_ENV: admin[0], ADMIN_PASSWORD_ENV: admin[1]}
     _step([home.bin("python"), str(script)], admin_env, "creating the Superset admin")
-    _step([superset, "init"], env, "superset init")
+    if fresh:
+        _step([superset, "init"], env, "superset init")
+        home.provisioned.write_text(done, "utf-8")
     home.bundle.write_bytes(bundle)
     _step([superset, "import-dashboards", "-p", str(home.bundle), "-u", admin[0]], env,
           "importing the dashboards")  # fmt: skip
