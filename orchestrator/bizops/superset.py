@@ -151,7 +151,8 @@ def ensure_installed(home: Home) -> bool:
     pinned = home.root / "requirements.txt"
     pinned.write_text(pins, "utf-8")
     LOGGER.info("installing Superset into %s", home.venv)
-    _step([sys.executable, "-m", "venv", "--clear", str(home.venv)], os.environ, "creating the venv")
+    venv = [sys.executable, "-m", "venv", "--clear", str(home.venv)]
+    _step(venv, os.environ, "creating the venv")
     pip = [home.bin("python"), "-m", "pip", "install", "--quiet", "-r", str(pinned)]
     _step(pip, os.environ, "installing Superset")
     home.marker.write_text(digest, "utf-8")
@@ -292,7 +293,7 @@ def serve(home: Home, env: Mapping[str, str], port: int) -> int:
         "--timeout", "120", "--bind", f"127.0.0.1:{port}", "--limit-request-line", "0",
         "--limit-request-field_size", "0", "superset.app:create_app()",
     ]  # fmt: skip
-    log = open(home.log, "ab")  # noqa: SIM115 - handed to the server, closed below
+    log = open(home.log, "ab")  # handed to the server, closed below
     try:
         process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
             argv, env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
@@ -318,7 +319,7 @@ def serve(home: Home, env: Mapping[str, str], port: int) -> int:
 def health(port: int) -> bool:
     """Whether a Superset answers ``OK`` on ``/health`` at ``port``."""
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
             return response.status == 200 and response.read().strip() == b"OK"
     except (urllib.error.URLError, OSError):
         return False
