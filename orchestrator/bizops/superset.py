@@ -59,15 +59,27 @@ def _warehouse_password(url):
 
 SQLALCHEMY_CUSTOM_PASSWORD_STORE = _warehouse_password
 '''
-# Run by the Superset venv's Python: creates the admin, or sets its password from the
-# environment again (so changing the variable and running `up` changes the password).
-ADMIN_SCRIPT = """\
+# Run by the Superset venv's Python with the bundle's path: creates the admin (or sets its
+# password from the environment again), then imports the bundle. `superset import-dashboards`
+# never overwrites a database, dataset or chart that exists (only the dashboards), so a changed
+# definition would not arrive: each kind is imported by its own command, overwriting by UUID.
+PROVISION_SCRIPT = """\
 import os
+import sys
+import zipfile
+
+import yaml
 from superset.app import create_app
 
 app = create_app()
 with app.app_context():
     from superset import db, security_manager as sm
+    from superset.commands.chart.importers.v1 import ImportChartsCommand
+    from superset.commands.dashboard.importers.v1 import ImportDashboardsCommand
+    from superset.commands.database.importers.v1 import ImportDatabasesCommand
+    from superset.commands.dataset.importers.v1 import ImportDatasetsCommand
+    from superset.commands.importers.v1.utils import get_contents_from_bundle
+    from superset.utils.core import override_user
 
     name = os.environ["BIZOPS_SUPERSET_ADMIN_USER"]
     password = os.environ["BIZOPS_SUPERSET_ADMIN_PASSWORD"]
@@ -76,9 +88,24 @@ with app.app_context():
         role = sm.find_role("Admin")
         if sm.add_user(name, "BizOps", "Admin", name + "@localhost", role, password) is None:
             raise SystemExit("could not create the Superset admin " + name)
+        user = sm.find_user(username=name)
     else:
         sm.reset_password(user.id, password)
     db.session.commit()
+
+    with zipfile.ZipFile(sys.argv[1]) as bundle:
+        contents = get_contents_from_bundle(bundle)
+    kinds = (
+        (ImportDatabasesCommand, "Database"),
+        (ImportDatasetsCommand, "SqlaTable"),
+        (ImportChartsCommand, "Slice"),
+        (ImportDashboardsCommand, "Dashboard"),
+    )
+    with override_user(user):
+        for command, kind in kinds:
+            metadata = yaml.safe_load(contents["metadata.yaml"])
+            metadata["type"] = kind
+            command({**contents, "metadata.yaml": yaml.safe_dump(metadata)}, overwrite=True).run()
 """
 
 
@@ -242,16 +269,15 @@ def provision(home: Home, env: Mapping[str, str], bundle: bytes, admin: tuple[st
     )
     if fresh:
         _step([superset, "db", "upgrade"], env, "superset db upgrade")
-    script = home.root / "bizops_admin.py"
-    script.write_text(ADMIN_SCRIPT, "utf-8")
-    admin_env = {**env, ADMIN_USER_ENV: admin[0], ADMIN_PASSWORD_ENV: admin[1]}
-    _step([home.bin("python"), str(script)], admin_env, "creating the Superset admin")
     if fresh:
         _step([superset, "init"], env, "superset init")
         home.provisioned.write_text(done, "utf-8")
     home.bundle.write_bytes(bundle)
-    _step([superset, "import-dashboards", "-p", str(home.bundle), "-u", admin[0]], env,
-          "importing the dashboards")  # fmt: skip
+    script = home.root / "bizops_provision.py"
+    script.write_text(PROVISION_SCRIPT, "utf-8")
+    admin_env = {**env, ADMIN_USER_ENV: admin[0], ADMIN_PASSWORD_ENV: admin[1]}
+    argv = [home.bin("python"), str(script), str(home.bundle)]
+    _step(argv, admin_env, "creating the admin and importing the dashboards")
 
 
 def status(project_root: Path) -> Status:

@@ -12,7 +12,7 @@ import requests
 
 from bizops import dashboard_bundle
 from tests.dashboards import marts
-from tests.dashboards.conftest import ADMIN, PROJECT_DIR, SECRET_KEY, Served, bizops
+from tests.dashboards.conftest import ADMIN, PROJECT, PROJECT_DIR, SECRET_KEY, Served, bizops
 
 HOME = PROJECT_DIR / ".bizops" / "superset"
 TITLES = ["Executive", "Finance", "Marketing", "Sales"]
@@ -85,17 +85,32 @@ def test_every_dashboard_and_chart_of_the_repo_is_imported_once(served: Served) 
     assert imported(served) == expected()
 
 
-def test_up_again_updates_in_place_without_duplicates(served: Served) -> None:
+def test_up_again_updates_in_place_without_duplicates(served: Served, warehouse_url: str) -> None:
+    """A second `up` with another transform schema: the dataset follows it (datasets and charts
+    are overwritten by UUID, not skipped), nothing is duplicated, the server keeps running."""
     pid = (HOME / "gunicorn.pid").read_text().split()[0]
-    again = bizops(
-        "dashboards", "up", "-p", str(PROJECT_DIR), "--port", str(served.port), env=served.env
-    )
-    assert again.returncode == 0, again.stderr
-    assert re.fullmatch(
-        rf"Superset already running, dashboards updated \(pid {pid}\) in \d+s",
-        again.stdout.splitlines()[0],
-    )
-    assert imported(served) == expected()
+    other = served.schema.removesuffix("_metrics") + "b"
+    marts.create(warehouse_url, f"{other}_metrics")
+    try:
+        (PROJECT_DIR / "bizops.yml").write_text(PROJECT.format(schema=other), "utf-8")
+        again = bizops(
+            "dashboards", "up", "-p", str(PROJECT_DIR), "--port", str(served.port), env=served.env
+        )
+        assert again.returncode == 0, again.stderr
+        assert re.fullmatch(
+            rf"Superset already running, dashboards updated \(pid {pid}\) in \d+s",
+            again.stdout.splitlines()[0],
+        )
+        api = served.session()
+        datasets = api.get(f"{served.base}/api/v1/dataset/", timeout=60).json()["result"]
+        assert [(d["table_name"], d["schema"]) for d in datasets] == [
+            ("metric_values", f"{other}_metrics")
+        ]
+        assert imported(served) == expected()
+    finally:
+        prefix = served.schema.removesuffix("_metrics")
+        (PROJECT_DIR / "bizops.yml").write_text(PROJECT.format(schema=prefix), "utf-8")
+        marts.drop(warehouse_url, f"{other}_metrics")
 
 
 def test_no_secret_reaches_the_output_the_logs_or_the_home(served: Served) -> None:
