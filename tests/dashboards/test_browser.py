@@ -87,6 +87,9 @@ def test_each_dashboard_renders_every_chart_and_its_big_numbers_equal_the_marts(
 
 def test_the_executive_arr_is_the_fy2025_q3_value(served: Served, page) -> None:
     page.goto(f"{served.base}/superset/dashboard/executive/")
-    first = page.locator(".header-line").first
-    first.wait_for(timeout=TIMEOUT)
-    assert first.inner_text() == "$12,345,678.99"  # metric_values: arr, quarter, FY2025-Q3
+    holder = page.locator(
+        "[data-test=dashboard-component-chart-holder]", has_text="ARR (latest complete quarter)"
+    )
+    number = holder.locator(".header-line")
+    number.wait_for(timeout=TIMEOUT)
+    assert number.inner_text() == "$12,345,678.99"  # metric_values: arr, quarter, FY2025-Q3
