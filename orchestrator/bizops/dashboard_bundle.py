@@ -48,6 +48,7 @@ class Chart:
     format: str = "usd"
     stack: bool = False
     width: int = 4  # of 12 grid columns
+    negative: tuple[str, ...] = ()  # metrics drawn below zero (losses, e.g. churn in a bridge)
 
 
 @dataclass(frozen=True)
@@ -115,12 +116,15 @@ def _chart(file: str, index: int, node: Any) -> Chart:
         raise ConfigurationError(f"{where}: metrics must be metric names (got {metrics!r})")
     if node["type"] == "big_number" and (len(metrics) != 1 or node.get("by", "total") != "total"):
         raise ConfigurationError(f"{where}: a big_number shows one metric's total")
+    negative = tuple(node.get("negative") or ())
+    if any(m not in metrics for m in negative):
+        raise ConfigurationError(f"{where}: negative must name metrics of the chart")
     width = node.get("width", 4)
     if not isinstance(width, int) or not 1 <= width <= 12:
         raise ConfigurationError(f"{where}: width must be 1..12 grid columns")
     return Chart(
         str(node["title"]), node["type"], tuple(metrics), node["grain"], node.get("by", "total"),
-        node.get("format", "usd"), bool(node.get("stack", False)), width,
+        node.get("format", "usd"), bool(node.get("stack", False)), width, negative,
     )  # fmt: skip
 
 
@@ -225,8 +229,16 @@ def chart_filter(chart: Chart) -> str:
     return where + (" AND latest_complete" if chart.type == "big_number" else "")
 
 
+def value_sql(chart: Chart) -> str:
+    """The chart's metric: the sum of ``value``, negated for its ``negative`` metrics."""
+    if not chart.negative:
+        return "SUM(value)"
+    names = ", ".join(f"'{m}'" for m in chart.negative)
+    return f"SUM(CASE WHEN metric IN ({names}) THEN -value ELSE value END)"
+
+
 def _chart_yaml(board: Dashboard, chart: Chart, ds_uuid: str) -> dict[str, Any]:
-    value = {"expressionType": "SQL", "sqlExpression": "SUM(value)", "label": "value",
+    value = {"expressionType": "SQL", "sqlExpression": value_sql(chart), "label": "value",
              "hasCustomLabel": True}  # fmt: skip
     params: dict[str, Any] = {
         "viz_type": TYPES[chart.type],

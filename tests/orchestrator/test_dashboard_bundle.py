@@ -169,3 +169,10 @@ def test_status_of_a_project_without_superset(tmp_path: Path) -> None:
         check=False,
     )  # fmt: skip
     assert (done.returncode, done.stdout, done.stderr) == (0, "stopped\tnot installed\n", "")
+
+
+def test_the_arr_bridge_draws_contraction_and_churn_below_zero() -> None:
+    bridge = next(c for c in lib.load()[0].charts if c.title == "ARR bridge by quarter")
+    assert lib.value_sql(bridge) == (
+        "SUM(CASE WHEN metric IN ('contraction_arr', 'churn_arr') THEN -value ELSE value END)"
+    )
