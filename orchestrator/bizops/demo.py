@@ -162,6 +162,8 @@ class DemoReport:
             f"one company across sources: {matched} of the {with_crm_id} Zuora accounts with a "
             f"CrmId match a Salesforce account ({accounts} Zuora accounts in all)",
             f"explore it:  {psql_hint(self.database_url)}",
+            f"dashboards:  BIZOPS_SUPERSET_ADMIN_PASSWORD=<choose one> bizops dashboards up -p "
+            f"{self.project_dir}  (Superset; the first run installs it, minutes)",
             *self.notes,
         ]
         if self.metrics:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bizops.demo import EXPLORE_QUERY, psql_hint
+from bizops.demo import EXPLORE_QUERY, DemoReport, psql_hint
 from bizops_sandbox.world import World
 
 BIZOPS = str(Path(sys.executable).parent / "bizops")
@@ -45,3 +45,12 @@ def test_the_hint_names_the_variable_instead_of_printing_its_password() -> None:
     assert psql_hint(url, {"BIZOPS_DATABASE_URL": url}) == f'psql "$BIZOPS_DATABASE_URL" -c {query}'
     embedded = "postgresql://postgres:@/postgres?host=/srv/p/.bizops/pg"
     assert psql_hint(embedded, {}) == f"psql '{embedded}' -c {query}"
+
+
+def test_the_demo_says_how_to_start_the_dashboards(tmp_path: Path) -> None:
+    report = DemoReport([], (0, 0, 0), "postgresql://postgres@/postgres?host=/x", tmp_path)
+    lines = [line for line in report.render().splitlines() if line.startswith("dashboards:")]
+    assert lines == [
+        "dashboards:  BIZOPS_SUPERSET_ADMIN_PASSWORD=<choose one> bizops dashboards up -p "
+        f"{tmp_path}  (Superset; the first run installs it, minutes)"
+    ]
