@@ -1,12 +1,17 @@
 """Every dashboard in a real browser: headless Chromium (Debian's, driven by Playwright) logs in,
-opens each dashboard, waits for all its charts, screenshots it into docs/dashboards/ (the
-README shows them) and reads each big number, which must equal the metric marts."""
+opens each dashboard, waits for all its charts, screenshots it and reads each big number, which
+must equal the metric marts. The screenshots go to a temporary folder; with
+BIZOPS_UPDATE_SCREENSHOTS=1 into docs/dashboards/ (the README shows them), so a test run leaves
+the work tree unchanged."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +24,11 @@ ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]  # fmt: skip
-SHOTS = REPO / "docs" / "dashboards"
+SHOTS = (
+    REPO / "docs" / "dashboards"
+    if os.environ.get("BIZOPS_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.mkdtemp(prefix="bizops-dashboard-shots-"))
+)
 TIMEOUT = 120_000  # ms for a dashboard's charts (the first queries warm Superset up)
 TIMINGS: dict[str, float] = {}
 
