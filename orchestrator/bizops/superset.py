@@ -27,8 +27,8 @@ HOME = Path(".bizops") / "superset"
 ADMIN_PASSWORD_ENV = "BIZOPS_SUPERSET_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 ADMIN_USER_ENV = "BIZOPS_SUPERSET_ADMIN_USER"
 SECRET_KEY_ENV = "SUPERSET_SECRET_KEY"  # noqa: S105 - a variable name
-WAREHOUSE_PASSWORD_ENV = "BIZOPS_SUPERSET_WAREHOUSE_PASSWORD"  # noqa: S105 - a variable name
-WAREHOUSE_URI_ENV = "BIZOPS_SUPERSET_WAREHOUSE_URI"
+WAREHOUSE_PASSWORD_ENV = "BIZOPS_SUPERSET_DB_PASSWORD"  # noqa: S105 - a variable name
+WAREHOUSE_URI_ENV = "BIZOPS_SUPERSET_DB_URI"
 DEFAULT_PORT = 8088
 START_TIMEOUT = 180.0  # seconds for gunicorn to answer /health (first start compiles a lot)
 STEP_TIMEOUT = 900  # seconds for one install or superset command
@@ -51,10 +51,10 @@ SUPERSET_WEBSERVER_TIMEOUT = 120
 
 def _warehouse_password(url):
     """The warehouse's password, for the bizops warehouse database only (None without one)."""
-    ours = os.environ.get("BIZOPS_SUPERSET_WAREHOUSE_URI", "")
+    ours = os.environ.get("BIZOPS_SUPERSET_DB_URI", "")
     if str(url.set(password=None)).split("?")[0] != ours.split("?")[0]:
         return url.password
-    return os.environ.get("BIZOPS_SUPERSET_WAREHOUSE_PASSWORD") or None
+    return os.environ.get("BIZOPS_SUPERSET_DB_PASSWORD") or None
 
 
 SQLALCHEMY_CUSTOM_PASSWORD_STORE = _warehouse_password
