@@ -11,6 +11,7 @@
     'metric_values__funnel',
     'metric_values__finance',
     'metric_values__efficiency',
+    'metric_values__acquisition',
 ] -%}
 
 {%- for name in domain_models %}
