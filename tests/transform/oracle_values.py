@@ -19,7 +19,12 @@ from bizops_sandbox.oracle_finance import finance_metrics
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 from bizops_sandbox.oracle_retention import retention
-from tests.transform.oracle_values_acquisition import ACQUISITION_METRICS, acquisition_rows
+from tests.transform.oracle_values_acquisition import (
+    ACQUISITION_METRICS,
+    PIPELINE_METRICS,
+    acquisition_rows,
+    pipeline_rows,
+)
 from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
 
 Key = tuple[str, str, str, str, str]
@@ -101,7 +106,7 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for row in channels:
             for metric, field in CHANNEL.items():
                 put(metric, row.period.label, getattr(row, field), ("channel", row.channel))
-        for rows in (crm_rows, acquisition_rows):
+        for rows in (crm_rows, acquisition_rows, pipeline_rows):
             for metric, label, dim, value in rows(
                 sources, metrics.first, metrics.last, grain, fy_start_month
             ):
@@ -134,4 +139,5 @@ def only(values: Values, metric: str) -> Values:
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
     *CRM_METRICS, *FINANCE, "ltv_to_cac", *ACQUISITION_METRICS,
+    *PIPELINE_METRICS,
 )  # fmt: skip

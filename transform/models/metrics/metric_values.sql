@@ -12,6 +12,7 @@
     'metric_values__finance',
     'metric_values__efficiency',
     'metric_values__acquisition',
+    'metric_values__pipeline',
 ] -%}
 
 {%- for name in domain_models %}
