@@ -33,6 +33,7 @@ ZUORA_OBJECTS = (
 )  # fmt: skip
 SALESFORCE_OBJECTS = (
     "Opportunity", "OpportunityHistory", "Lead", "Contact", "Campaign", "CampaignMember",
+    "Account",
 )  # fmt: skip
 Sources = dict[str, dict[str, list[Record]]]
 

@@ -19,6 +19,7 @@ from bizops_sandbox.oracle_finance import finance_metrics
 from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 from bizops_sandbox.oracle_retention import retention
+from bizops_sandbox.oracle_segments import segment_metrics
 from tests.transform.oracle_values_acquisition import (
     ACQUISITION_METRICS,
     PIPELINE_METRICS,
@@ -74,6 +75,8 @@ RETENTION = {
     "ltv": ("quarter", "fiscal-year"),
 }
 FINANCE = ("billings", "collections", "dso", "order_to_cash_days")
+# metrics also given by customer segment (oracle_segments.SegmentPeriod has a field of each name)
+SEGMENTED = ("arr", "new_arr", "iacv", "win_rate_count")
 
 
 def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Values:
@@ -115,6 +118,11 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
             for metric in EFFICIENCY:
                 put(metric, quarter.period.label, getattr(quarter, metric))
         lines = charge_lines(sources["zuora"])
+        for row in segment_metrics(
+            sources["salesforce"], lines, metrics.first, metrics.last, grain, fy_start_month
+        ):
+            for metric in SEGMENTED:
+                put(metric, row.period.label, getattr(row, metric), ("segment", row.segment))
         kept_periods = retention(lines, metrics.bridge, metrics.last)
         for kept in kept_periods:
             for metric, grains in RETENTION.items():

@@ -30,6 +30,15 @@ select
     salesforce_account.name as account_name,
     salesforce_account.type as account_type,
     salesforce_account.industry,
+    salesforce_account.number_of_employees,
+    -- the segment breakdown of the metrics: employee band (Enterprise from 1,000, Mid-Market
+    -- from 100, SMB below), 'Unknown' without a count
+    case
+        when salesforce_account.number_of_employees >= 1000 then 'Enterprise'
+        when salesforce_account.number_of_employees >= 100 then 'Mid-Market'
+        when salesforce_account.number_of_employees >= 0 then 'SMB'
+        else 'Unknown'
+    end as segment,
     salesforce_account.billing_country,
     salesforce_account.account_source,
     salesforce_account.owner_id,

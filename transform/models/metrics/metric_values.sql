@@ -13,6 +13,7 @@
     'metric_values__efficiency',
     'metric_values__acquisition',
     'metric_values__pipeline',
+    'metric_values__segment',
 ] -%}
 
 {%- for name in domain_models %}
