@@ -239,7 +239,7 @@ CATALOG: tuple[Metric, ...] = (
         "pipeline_created",
         "Amount of new New Business/Upsell opportunities",
         "sum of Amount of opportunities of Type New Business or Upsell created in the period "
-        "(whatever their stage now; the world has no sales-accepted date)",
+        "(whatever their stage now; sales-accepted deals: oracle_pipeline.sao)",
         "UTC date of Opportunity.CreatedDate",
         ALL,
         ("salesforce.Opportunity",),

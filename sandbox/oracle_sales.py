@@ -2,7 +2,7 @@
 
 Rules (also in the metric catalog): opportunities are Salesforce ``Opportunity`` rows not
 soft-deleted. A closed opportunity is placed in a period by its ``CloseDate``; pipeline by the
-UTC date of its ``CreatedDate`` (the world has no sales-accepted date). IACV is the ``ARR__c``
+UTC date of its ``CreatedDate`` (sales acceptance: oracle_pipeline). IACV is the ``ARR__c``
 of closed-won *New Business* and *Upsell* opportunities (renewals keep ARR, they add none).
 Win rates count won and lost deals only: one closed as unqualified is in neither.
 """

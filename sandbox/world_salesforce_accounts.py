@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -226,6 +226,9 @@ class AccountMaker:
         for number, name in enumerate(path):
             when = min(start + step * number, close).replace(microsecond=0)
             self.history(made, opp, name, amount, close, when)
+            accepted = self.b.state.tables["Opportunity"][opp]
+            if accepted["Sales_Accepted_Date__c"] is None and is_accepting(name, stage):
+                accepted["Sales_Accepted_Date__c"] = when.astimezone(UTC).date()
         self._line_items(made, opp, amount, start, until)
         return opp
 
@@ -282,6 +285,18 @@ class AccountMaker:
                 "DurationInMinutes": minutes, "StartDateTime": when,
                 "EndDateTime": when + timedelta(minutes=minutes), "OwnerId": self._owner(),
             }, when, until)  # fmt: skip
+
+
+def is_accepting(entered: str, outcome: str) -> bool:
+    """Whether entering stage ``entered`` makes sales accept a deal ending in ``outcome``
+    (``Sales_Accepted_Date__c`` = the UTC date of that first entry, GitLab's SAO date): any
+    stage past the first, or the win; a deal closed as unqualified was never accepted, nor
+    one lost or still open in the first stage."""
+    return (
+        outcome != UNQUALIFIED
+        and entered != STAGES[0]
+        and (entered in STAGES or entered == "Closed Won")
+    )
 
 
 def _detour(stages: list[str], extra: Any) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bizops_sandbox.world_salesforce import STAGES, SalesforceBuilder
 from bizops_sandbox.world_salesforce_accounts import AccountMaker, Customer
@@ -100,9 +100,11 @@ def _advance_stage(maker: AccountMaker, opp_id: str, at: datetime, result: Chang
     position = STAGES.index(record["StageName"]) + 1
     stage = STAGES[position] if position < len(STAGES) else "Closed Won"
     won = stage == "Closed Won"
+    # leaving the first stage is sales' acceptance (see world_salesforce_accounts.is_accepting)
+    accepted = record["Sales_Accepted_Date__c"] or at.astimezone(UTC).date()
     maker.b.touch(
         "Opportunity", opp_id, at, StageName=stage, IsClosed=won, IsWon=won,
-        ARR__c=record["Amount"] if won else None,
+        ARR__c=record["Amount"] if won else None, Sales_Accepted_Date__c=accepted,
     )  # fmt: skip
     made: dict[str, list[str]] = {}
     maker.history(made, opp_id, stage, record["Amount"], at, at)

@@ -21,6 +21,12 @@ from bizops_sandbox.oracle_marketing import channel_metrics
 from bizops_sandbox.oracle_periods import GRAINS, Ratio, period_of
 from bizops_sandbox.oracle_retention import retention
 from bizops_sandbox.oracle_segment import segment_metrics
+from tests.transform.oracle_values_acquisition import (
+    ACQUISITION_METRICS,
+    PIPELINE_METRICS,
+    acquisition_rows,
+    pipeline_rows,
+)
 from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
 
 Key = tuple[str, str, str, str, str]
@@ -104,10 +110,11 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for row in channels:
             for metric, field in CHANNEL.items():
                 put(metric, row.period.label, getattr(row, field), ("channel", row.channel))
-        for metric, label, dim, value in crm_rows(
-            sources, metrics.first, metrics.last, grain, fy_start_month
-        ):
-            put(metric, label, value, dim)
+        for rows in (crm_rows, acquisition_rows, pipeline_rows):
+            for metric, label, dim, value in rows(
+                sources, metrics.first, metrics.last, grain, fy_start_month
+            ):
+                put(metric, label, value, dim)
         for quarter in metrics.efficiency:
             for metric in EFFICIENCY:
                 put(metric, quarter.period.label, getattr(quarter, metric))
@@ -143,5 +150,6 @@ def only(values: Values, metric: str) -> Values:
 
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
-    *CRM_METRICS, *FINANCE, "ltv_to_cac", "converted_leads",
+    *CRM_METRICS, *FINANCE, "ltv_to_cac", "converted_leads", *ACQUISITION_METRICS,
+    *PIPELINE_METRICS,
 )  # fmt: skip

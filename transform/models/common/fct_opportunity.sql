@@ -2,7 +2,8 @@
     dates. IACV is ARR__c where it counts: a closed-won New Business or Upsell opportunity
     (a renewal keeps ARR, it adds none); the created date is the UTC date of CreatedDate,
     what places pipeline in a period; days_to_close is CloseDate minus it, for closed ones.
-    is_win_rate_eligible: won or lost, not closed as unqualified (var unqualified_stages). -#}
+    is_win_rate_eligible: won or lost, not closed as unqualified (var unqualified_stages).
+    sales_accepted_date: Sales_Accepted_Date__c, the date sales accepted the deal (SAO). -#}
 with opportunity as (
 
     select * from {{ ref('stg_salesforce__opportunity') }}
@@ -46,6 +47,8 @@ select
     created_date as created_at,
     created_on as created_date,
     close_date,
+    -- sales accepted (GitLab's SAO date); null for a deal never accepted
+    sales_accepted_date,
     case
         when coalesce(is_closed, false)
             then {{ dbt.datediff('created_on', 'close_date', 'day') }}

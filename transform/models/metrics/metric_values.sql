@@ -11,6 +11,8 @@
     'metric_values__funnel', 'metric_values__lead_touch',
     'metric_values__finance',
     'metric_values__efficiency',
+    'metric_values__acquisition',
+    'metric_values__pipeline',
     'metric_values__segment',
 ] -%}
 

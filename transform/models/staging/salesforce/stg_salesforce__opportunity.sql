@@ -24,6 +24,7 @@ select
         pricebook2id as pricebook_id,
         ownerid as owner_id,
         arr__c as arr,
+        sales_accepted_date__c as sales_accepted_date,
         createddate as created_date,
         createdbyid as created_by_id,
         lastmodifieddate as last_modified_date,
