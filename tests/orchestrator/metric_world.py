@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg2
 import pytest
+
+from tests import metric_marts as marts
 
 ROWS = Path(__file__).resolve().parent.parent / "data" / "display_metric_values.csv"
 LAST_DAY = "2024-12-15"  # FY2025-Q4 (Nov to Jan) is in progress, FY2025-Q3 the latest complete
@@ -62,27 +63,10 @@ def value(metric: str, period: str, member: str = "all") -> Decimal | None:
 def metric_world(warehouse_url: str, tmp_path: Path) -> Iterator[MetricWorld]:
     """The CSV's metric_values and a metric_history ending on LAST_DAY, under a fresh prefix."""
     prefix = f"d_{uuid.uuid4().hex[:10]}"
-    schema = f'"{prefix}_metrics"'
-    conn = psycopg2.connect(warehouse_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f"CREATE SCHEMA {schema}")
-        cur.execute(
-            f"CREATE TABLE {schema}.metric_history AS SELECT timestamptz '2024-12-16 00:00+00' "
-            f"AS as_of, date '{LAST_DAY}' AS last_day, date '2023-01-01' AS first_day"
-        )
-        cur.execute(
-            f"CREATE TABLE {schema}.metric_values (metric text, grain text, period_start date, "
-            "period_end date, period_label text, dimension text, member text, value numeric, "
-            "sample_size bigint)"
-        )
-        for row in rows():
-            values = [v if v != "" else None for v in row.values()]
-            cur.execute(f"INSERT INTO {schema}.metric_values VALUES (%s{', %s' * 8})", values)
+    marts.create(warehouse_url, f"{prefix}_metrics", (list(r.values()) for r in rows()), LAST_DAY,
+                 "2023-01-01")  # fmt: skip
     (tmp_path / "bizops.yml").write_text(PROJECT.format(prefix=prefix), encoding="utf-8")
     try:
         yield MetricWorld(tmp_path, prefix, warehouse_url)
     finally:
-        with conn.cursor() as cur:
-            cur.execute(f"DROP SCHEMA {schema} CASCADE")
-        conn.close()
+        marts.drop(warehouse_url, f"{prefix}_metrics")

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from bizops import metrics as lib
 from bizops.metric_catalog import Metric, load
 from bizops_core.errors import ConfigurationError
+from tests import metric_marts
 
 BIZOPS = str(Path(sys.executable).parent / "bizops")
 ARR = Metric(
@@ -65,30 +65,11 @@ ROWS = [
 def marts(warehouse_url: str) -> Iterator[str]:
     """A transform schema whose metric tables hold ROWS; the data ends on 2024-11-15."""
     prefix = f"q_{uuid.uuid4().hex[:10]}"
-    conn = psycopg2.connect(warehouse_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE SCHEMA "{prefix}_metrics"')
-        cur.execute(
-            f'CREATE TABLE "{prefix}_metrics".metric_history AS SELECT '
-            "timestamptz '2024-11-16 00:00:00+00' AS as_of, date '2024-11-15' AS last_day, "
-            "date '2023-01-01' AS first_day"
-        )
-        cur.execute(
-            f'CREATE TABLE "{prefix}_metrics".metric_values (metric text, grain text, '
-            "period_start date, period_end date, period_label text, dimension text, member text, "
-            "value numeric, sample_size bigint)"
-        )
-        for row in ROWS:
-            cur.execute(
-                f'INSERT INTO "{prefix}_metrics".metric_values VALUES (%s' + ", %s" * 8 + ")", row
-            )
+    metric_marts.create(warehouse_url, f"{prefix}_metrics", ROWS, "2024-11-15", "2023-01-01")
     try:
         yield prefix
     finally:
-        with conn.cursor() as cur:
-            cur.execute(f'DROP SCHEMA "{prefix}_metrics" CASCADE')
-        conn.close()
+        metric_marts.drop(warehouse_url, f"{prefix}_metrics")
 
 
 def test_the_last_periods_that_have_begun_oldest_first(warehouse_url: str, marts: str) -> None:
