@@ -119,7 +119,9 @@ def _order(finding: Finding) -> tuple[str, str]:
 
 
 def _results(outcome: Any) -> list[Any]:
-    return list(getattr(outcome.result, "results", None) or ())
+    """dbt's results of the tests or sources, without the project's hooks (on-run-start)."""
+    results = getattr(outcome.result, "results", None) or ()
+    return [r for r in results if str(r.node.resource_type) != "operation"]
 
 
 def _test_finding(result: Any, url: str, examples: int) -> Finding | None:

@@ -197,7 +197,9 @@ def run_dbt(
     work_dir = Path(work_dir).resolve()
     args = dbt_args(work_dir, command, select, full_refresh, variables)
     outcome = invoke_dbt(database_url, work_dir, args, schema)
-    nodes = tuple(_node(r) for r in getattr(outcome.result, "results", None) or ())
+    results = getattr(outcome.result, "results", None) or ()
+    # the project's hooks (on-run-start) are neither models nor tests
+    nodes = tuple(_node(r) for r in results if str(r.node.resource_type) != "operation")
     return TransformResult(success=bool(outcome.success), nodes=nodes)
 
 

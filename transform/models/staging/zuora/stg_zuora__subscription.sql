@@ -8,18 +8,23 @@ with source as (
 -- An amendment makes a new version of a subscription (same name, new id); only the latest
 -- version describes the subscription now (metrics.md 1.2: "keep only the latest Version per
 -- subscription Name", which also survives tenants that mark termed-out versions Expired).
+-- A window over the rows read once (a self-join on max(version) per name was planned as a
+-- nested loop over the whole table when the raw table had no statistics yet); a row without
+-- a name or a version is no latest version, as before.
 latest as (
 
-    select name, max(version) as version
+    select
+        source.*,
+        max(version) over (partition by name) as latest_version
     from source
-    group by name
+    where name is not null
 
 )
 
 select
         id as subscription_id,
         accountid as account_id,
-        source.name,
+        name,
         status,
         termtype as term_type,
         initialterm as initial_term,
@@ -32,7 +37,7 @@ select
         termstartdate as term_start_date,
         termenddate as term_end_date,
         cancelleddate as cancelled_date,
-        source.version,
+        version,
         originalid as original_id,
         previoussubscriptionid as previous_subscription_id,
         islatestversion as is_latest_version,
@@ -40,6 +45,5 @@ select
         createddate as created_date,
         updatedbyid as updated_by_id,
         updateddate as updated_date
-from source
-inner join latest
-    on latest.name = source.name and latest.version = source.version
+from latest
+where version = latest_version
