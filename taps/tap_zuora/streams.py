@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -129,8 +130,14 @@ class ZuoraObjectStream(CatalogReplication, Stream):
     def _project(self, context: Context | None) -> str:
         """AQuA project ``{stream}_{version}``; the version is kept in the stream's state so
         that every run continues the same stateful session. A full-table sync starts a new
-        session each run and keeps nothing in the state."""
-        fresh = int(self._sync_start.timestamp())
+        session each run and keeps nothing in the state.
+
+        A new version is this moment in nanoseconds: AQuA answers a job of a project it has
+        seen with the changes since that project's last job: named by the second, two runs
+        starting in the same second shared a session and the second full export came back
+        empty.
+        """
+        fresh = time.time_ns()
         if self.sync_key() is None:
             return f"{self.name}_{fresh}"
         state = self.get_context_state(context)

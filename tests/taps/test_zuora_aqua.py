@@ -218,3 +218,37 @@ def test_wrong_access_keys_exit_2(aqua: RunningServer, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "Zuora rejected the credentials (HTTP 401 from /v1/describe)" in result.stderr
     assert "wrong-secret" not in result.stderr
+
+
+def _full_table_account(tap: TapZuora) -> dict:
+    """The tap's catalog with only Account selected, replicated FULL_TABLE."""
+    catalog = tap.catalog_dict
+    for stream in catalog["streams"]:
+        for entry in stream["metadata"]:
+            entry["metadata"]["selected"] = stream["tap_stream_id"] == "Account"
+            if not entry["breadcrumb"] and stream["tap_stream_id"] == "Account":
+                entry["metadata"]["replication-method"] = "FULL_TABLE"
+                stream["replication_method"] = "FULL_TABLE"
+    return catalog
+
+
+def test_full_table_runs_starting_in_the_same_second_each_export_every_row(
+    aqua: RunningServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # AQuA answers a job of a project it has seen with the changes since that project's last
+    # job. Sessions were named by the second, so two runs starting in one second shared a
+    # session and the second full export came back empty (found by bizops test-tap in CI).
+    config = aqua_config(aqua.url)
+    catalog = _full_table_account(TapZuora(config=config))
+    for _ in range(3):  # both made in one second (a second's boundary may fall between)
+        taps = [TapZuora(config=config, catalog=catalog, state={}) for _ in range(2)]
+        if taps[0].sync_started_at == taps[1].sync_started_at:
+            break
+    assert taps[0].sync_started_at == taps[1].sync_started_at
+    counts = []
+    for tap in taps:
+        capsys.readouterr()
+        tap.sync_all()
+        out = parse_messages(capsys.readouterr().out)
+        counts.append(len(out.records.get("Account", [])))
+    assert counts == [world_count("Account")] * 2
