@@ -83,7 +83,7 @@ SECTIONS: tuple[tuple[str, tuple[ChartSpec, ...]], ...] = (
         ChartSpec("funnel", "Funnel: leads, opportunities, won", "funnel", FUNNEL),
         ChartSpec("cpl-channel", "Cost per lead by channel", "by_member", ("cost_per_lead",),
                   "channel"),
-        ChartSpec("cac-channel", "CAC by channel", "by_member", ("cac",), "channel"),
+        ChartSpec("cac-channel", "CAC by channel", "by_member", ("channel_cac",), "channel"),
         ChartSpec("blended", "Cost per lead and CAC (blended)", "lines", ("cost_per_lead", "cac")),
         ChartSpec("spend-channel", "Campaign spend by channel", "by_member", ("campaign_spend",),
                   "channel"),

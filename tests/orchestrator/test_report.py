@@ -56,7 +56,7 @@ def report(metric_world: MetricWorld) -> tuple[str, dict[str, Any], dict[str, An
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     assert re.fullmatch(
-        r"bizops report: wrote out/report\.html \(\d\.\d MB, 14 charts, 5 notes\) in \d+\.\ds\n",
+        r"bizops report: wrote out/report\.html \(\d\.\d MB, 15 charts, 4 notes\) in \d+\.\ds\n",
         result.stderr,
     )
     return read_page(metric_world.root / "out" / "report.html")
@@ -72,7 +72,7 @@ def test_the_data_block_holds_every_stored_value_exactly(report) -> None:
              "contraction_arr", "churn_arr", "net_new_arr", "ltv_to_cac", "magic_number",
              "iacv", "pipeline_created", "win_rate_count", "win_rate_amount",
              "sales_efficiency", "leads", "lead_to_opportunity_rate", "opportunity_to_won_rate",
-             "cost_per_lead", "cac", "campaign_spend", "net_revenue_retention",
+             "cost_per_lead", "cac", "channel_cac", "campaign_spend", "net_revenue_retention",
              "gross_revenue_retention", "billings", "collections"}  # fmt: skip
     stored = {
         (r["metric"], r["dimension"], r["member"], r["period_label"], r["value"] or None)
@@ -146,21 +146,20 @@ def test_metrics_without_values_get_a_visible_note(report) -> None:
             "Pipeline coverage: awaiting source (a sales quota source); target above 3"
         ],
         "marketing-funnel": notes["marketing-funnel"],
-        "marketing-cac-channel": ["CAC (blended): no values by channel in metric_values yet"],
         "marketing-program-spend": [
             "Program spend / total spend: awaiting source (NetSuite); target above 0.5"
         ],
         "finance-dso": ["DSO: no values in metric_values yet"],
     }
-    assert "marketing-cac-channel" not in figures
-    assert '<p class="note">CAC (blended): no values by channel in metric_values yet</p>' in page
+    assert "marketing-cac-channel" in figures
+    assert '<p class="note">DSO: no values in metric_values yet</p>' in page
 
 
 def test_the_page_needs_no_network(report) -> None:
     page, _, figures = report
     assert re.findall(r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=", page) == []
     assert "Plotly.newPlot" in page and "plotly.js v" in page  # the bundle itself, inline
-    assert len(figures) == 14
+    assert len(figures) == 15
 
 
 def test_a_report_run_is_in_run_history(metric_world: MetricWorld) -> None:
@@ -172,7 +171,7 @@ def test_a_report_run_is_in_run_history(metric_world: MetricWorld) -> None:
         )  # fmt: skip
         runs = cur.fetchall()
     conn.close()
-    assert runs == [("succeeded", {"charts": 14, "values": 145}, None, "r.html")]
+    assert runs == [("succeeded", {"charts": 15, "values": 149}, None, "r.html")]
 
 
 def test_without_metrics_the_error_says_what_to_run(metric_world: MetricWorld) -> None:

@@ -24,7 +24,7 @@ def test_every_chart_renders_offline(metric_world: MetricWorld) -> None:
     started = time.monotonic()
     rendered = shoot(metric_world.root / "report.html", png, full_page=True)
     seconds = time.monotonic() - started
-    assert (rendered.containers, rendered.plots) == (len(figures), len(figures)) == (14, 14)
+    assert (rendered.containers, rendered.plots) == (len(figures), len(figures)) == (15, 15)
     assert rendered.svgs >= 2 * len(figures)  # Plotly's layers: the plot and its overlay
     assert rendered.marks >= 100  # bars, points, lines, funnel boxes actually drawn
     assert (rendered.requests, rendered.errors) == ((), ())  # nothing fetched, no JS error
