@@ -3,6 +3,7 @@ relayed; both reaped."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bizops.plugin_io import StderrPump
@@ -17,6 +19,21 @@ from bizops_core.errors import TapFailed, TargetFailed
 
 PR_SET_PDEATHSIG = 1
 _LIBC: Any = None
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` is running: it exists (ours or another user's) and is not a
+    zombie (a child of ours that exited and was not reaped yet counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        if Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith("Z"):
+            return False
+    return True
 
 
 def _die_with_parent() -> None:

@@ -20,6 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from bizops.process import pid_alive
 from bizops_core.errors import ConfigurationError
 
 LOGGER = logging.getLogger("bizops.superset")
@@ -284,7 +285,7 @@ def status(project_root: Path) -> Status:
     """Whether the project's Superset is installed and whether its gunicorn runs."""
     home = Home.of(project_root)
     pid, port = _read_pid(home)
-    if pid is not None and not _alive(pid):
+    if pid is not None and not pid_alive(pid):
         pid = None
     return Status(home.marker.is_file(), pid, port if pid else None)
 
@@ -295,20 +296,6 @@ def _read_pid(home: Home) -> tuple[int | None, int | None]:
         return int(pid), int(port)
     except (OSError, ValueError):
         return None, None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie (our own child that exited) counts as gone
-    with contextlib.suppress(OSError):
-        if Path(f"/proc/{pid}/stat").read_text().split(") ")[-1].startswith("Z"):
-            return False
-    return True
 
 
 def serve(home: Home, env: Mapping[str, str], port: int) -> int:
@@ -354,14 +341,14 @@ def health(port: int) -> bool:
 def stop(home: Home, timeout: float = 30.0) -> bool:
     """Stop the project's gunicorn (TERM, then KILL after ``timeout``); whether one ran."""
     pid, _ = _read_pid(home)
-    home_running = pid is not None and _alive(pid)
+    home_running = pid is not None and pid_alive(pid)
     if home_running:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)  # its session: master and workers
         deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _alive(pid):
+        if pid_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
     home.pid_file.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bizops.process import pid_alive
 from bizops_core.errors import ConfigurationError
 from bizops_core.redact import mask_connection_strings
 
@@ -149,7 +150,7 @@ def stop_embedded(pgdata: Path, timeout: float = 30.0) -> bool:
     with contextlib.suppress(ProcessLookupError):
         os.kill(server.pid, signal.SIGINT)
     deadline = time.monotonic() + timeout
-    while _alive(server.pid):
+    while pid_alive(server.pid):
         if time.monotonic() > deadline:
             raise ConfigurationError(
                 f"the embedded PostgreSQL in {server.pgdata} (pid {server.pid}) did not stop "
@@ -159,12 +160,4 @@ def stop_embedded(pgdata: Path, timeout: float = 30.0) -> bool:
     LOGGER.info("stopped the embedded PostgreSQL in %s (pid %s)", server.pgdata, server.pid)
     return True
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
     return True
