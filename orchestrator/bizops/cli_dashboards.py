@@ -44,9 +44,9 @@ def dashboards_up(project_dir: Path, port: int) -> None:
 @handle_errors
 def dashboards_down(project_dir: Path) -> None:
     """Stop the project's Superset (its metadata and venv are kept)."""
-    from bizops import superset
+    from bizops import superset_serve
 
-    stopped = superset.stop(superset.Home.of(project_dir))
+    stopped = superset_serve.stop(superset_serve.Home.of(project_dir))
     click.echo("Superset stopped" if stopped else "Superset was not running")
 
 
@@ -55,9 +55,9 @@ def dashboards_down(project_dir: Path) -> None:
 @handle_errors
 def dashboards_status(project_dir: Path) -> None:
     """Whether Superset is installed and serving, and where."""
-    from bizops import superset
+    from bizops import superset_serve
 
-    state = superset.status(project_dir)
+    state = superset_serve.status(project_dir)
     installed = "installed" if state.installed else "not installed"
     if state.pid:
         click.echo(f"running\tpid {state.pid}\t{state.url}\t{installed}")

@@ -3,35 +3,29 @@ with the dashboards bundle and served by gunicorn in the background."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 import secrets
-import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bizops.process import pid_alive
+from bizops.superset_serve import Home, serve, status, stop
 from bizops_core.errors import ConfigurationError
 
 LOGGER = logging.getLogger("bizops.superset")
-HOME = Path(".bizops") / "superset"
 ADMIN_PASSWORD_ENV = "BIZOPS_SUPERSET_ADMIN_PASSWORD"  # noqa: S105 - a variable name
 ADMIN_USER_ENV = "BIZOPS_SUPERSET_ADMIN_USER"
 SECRET_KEY_ENV = "SUPERSET_SECRET_KEY"  # noqa: S105 - a variable name
 WAREHOUSE_PASSWORD_ENV = "BIZOPS_SUPERSET_DB_PASSWORD"  # noqa: S105 - a variable name
 WAREHOUSE_URI_ENV = "BIZOPS_SUPERSET_DB_URI"
 DEFAULT_PORT = 8088
-START_TIMEOUT = 180.0  # seconds for gunicorn to answer /health (first start compiles a lot)
 STEP_TIMEOUT = 900  # seconds for one install or superset command
 CONFIG = '''\
 """Superset's configuration for bizops dashboards (written by bizops on every `up`).
@@ -108,47 +102,6 @@ with app.app_context():
             metadata["type"] = kind
             command({**contents, "metadata.yaml": yaml.safe_dump(metadata)}, overwrite=True).run()
 """
-
-
-@dataclass(frozen=True)
-class Home:
-    """The files of a project's Superset under ``.bizops/superset``."""
-
-    root: Path
-
-    @classmethod
-    def of(cls, project_root: Path) -> Home:
-        """The Superset home of the project in ``project_root``."""
-        return cls((Path(project_root) / HOME).resolve())
-
-    venv = property(lambda self: self.root / "venv")
-    marker = property(lambda self: self.root / "venv" / "bizops-requirements.sha256")
-    config = property(lambda self: self.root / "superset_config.py")
-    secret_key = property(lambda self: self.root / "secret_key")
-    pid_file = property(lambda self: self.root / "gunicorn.pid")
-    log = property(lambda self: self.root / "superset.log")
-    bundle = property(lambda self: self.root / "dashboards.zip")
-    metadata_db = property(lambda self: self.root / "superset.db")
-    # which venv's migrations and roles the metadata DB has (kept beside it: deleted together)
-    provisioned = property(lambda self: self.root / "superset.db.provisioned")
-
-    def bin(self, name: str) -> str:
-        """A program of the Superset venv."""
-        return str(self.venv / "bin" / name)
-
-
-@dataclass(frozen=True)
-class Status:
-    """Whether a project's Superset is installed and serving."""
-
-    installed: bool
-    pid: int | None
-    port: int | None
-
-    @property
-    def url(self) -> str | None:
-        """Where it serves (None when it does not run)."""
-        return f"http://127.0.0.1:{self.port}/" if self.pid else None
 
 
 @dataclass(frozen=True)
@@ -279,80 +232,6 @@ def provision(home: Home, env: Mapping[str, str], bundle: bytes, admin: tuple[st
     admin_env = {**env, ADMIN_USER_ENV: admin[0], ADMIN_PASSWORD_ENV: admin[1]}
     argv = [home.bin("python"), str(script), str(home.bundle)]
     _step(argv, admin_env, "creating the admin and importing the dashboards")
-
-
-def status(project_root: Path) -> Status:
-    """Whether the project's Superset is installed and whether its gunicorn runs."""
-    home = Home.of(project_root)
-    pid, port = _read_pid(home)
-    if pid is not None and not pid_alive(pid):
-        pid = None
-    return Status(home.marker.is_file(), pid, port if pid else None)
-
-
-def _read_pid(home: Home) -> tuple[int | None, int | None]:
-    try:
-        pid, port = home.pid_file.read_text("utf-8").split()
-        return int(pid), int(port)
-    except (OSError, ValueError):
-        return None, None
-
-
-def serve(home: Home, env: Mapping[str, str], port: int) -> int:
-    """Start gunicorn in the background on 127.0.0.1:``port`` and wait until ``/health``
-    answers; returns its pid (kept in the pid file with the port)."""
-    argv = [
-        home.bin("gunicorn"), "--workers", "1", "--worker-class", "gthread", "--threads", "8",
-        "--timeout", "120", "--bind", f"127.0.0.1:{port}", "--limit-request-line", "0",
-        "--limit-request-field_size", "0", "superset.app:create_app()",
-    ]  # fmt: skip
-    log = open(home.log, "ab")  # handed to the server, closed below
-    try:
-        process = subprocess.Popen(  # noqa: S603 - our own venv's gunicorn
-            argv, env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-            start_new_session=True, cwd=home.root,
-        )  # fmt: skip
-    finally:
-        log.close()
-    home.pid_file.write_text(f"{process.pid} {port}\n", "utf-8")
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            home.pid_file.unlink(missing_ok=True)
-            raise ConfigurationError(
-                f"Superset exited at start (code {process.returncode}); see {home.log}"
-            )
-        if health(port):
-            return process.pid
-        time.sleep(0.5)
-    stop(home)
-    raise ConfigurationError(f"Superset did not answer within {START_TIMEOUT:.0f}s; see {home.log}")
-
-
-def health(port: int) -> bool:
-    """Whether a Superset answers ``OK`` on ``/health`` at ``port``."""
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-            return response.status == 200 and response.read().strip() == b"OK"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def stop(home: Home, timeout: float = 30.0) -> bool:
-    """Stop the project's gunicorn (TERM, then KILL after ``timeout``); whether one ran."""
-    pid, _ = _read_pid(home)
-    home_running = pid is not None and pid_alive(pid)
-    if home_running:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pid, signal.SIGTERM)  # its session: master and workers
-        deadline = time.monotonic() + timeout
-        while pid_alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if pid_alive(pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-    home.pid_file.unlink(missing_ok=True)
-    return home_running
 
 
 def up(project: Any, port: int = DEFAULT_PORT, env: Mapping[str, str] | None = None) -> UpResult:
