@@ -34,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from bizops_sandbox.oracle_arr import ZERO, ChargeLine, charge_lines
+from bizops_sandbox.oracle_catalog import ALL, ZUORA_ARR, Metric
 from bizops_sandbox.oracle_periods import Period, Ratio, periods
 
 Record = dict[str, Any]
@@ -129,3 +130,28 @@ def renewal_rates(
 
 def _arr_on(lines: list[ChargeLine], day: date) -> Decimal:
     return sum((line.mrr_usd * 12 for line in lines if line.active_on(day)), ZERO)
+
+
+CATALOG: tuple[Metric, ...] = (
+    Metric(
+        "renewal_rate",
+        "Share of the subscription terms due in the period that renewed",
+        f"# renewed / # due; due = (Name, TermEndDate) of TERMED versions, TermEndDate in the "
+        f"period, not cancelled before it; renewed = a successor term starting 0-{GRACE_DAYS} "
+        "days after the end; None until the period's grace window is over",
+        "Subscription.TermEndDate",
+        ALL,
+        ZUORA_ARR,
+        "oracle_renewal.RenewalPeriod.renewal_rate",
+    ),
+    Metric(
+        "dollar_renewal_rate",
+        "Share of the ARR due in the period that renewed, uplift not counted",
+        "sum of min(renewed ARR, ATR) over renewed terms / sum of ATR over due terms; ATR = ARR "
+        "on the term's last day, renewed ARR = ARR on the successor term's first day",
+        "Subscription.TermEndDate",
+        ALL,
+        ZUORA_ARR,
+        "oracle_renewal.RenewalPeriod.dollar_renewal_rate",
+    ),
+)

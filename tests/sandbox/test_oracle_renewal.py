@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bizops_sandbox.oracle_renewal import due_terms, renewal_rates
+from bizops_sandbox.oracle_renewal import CATALOG, due_terms, renewal_rates
 
 D = Decimal
 LAST = date(2024, 5, 15)  # March's grace window (to 30 April) is over, April's is not
@@ -119,3 +119,10 @@ def test_coarser_grains_sum_the_terms_before_dividing(grain: str, label: str) ->
     assert (first.sample_size, first.renewed) == (7, 4)
     assert first.renewal_rate.value() == D("0.5714")
     assert first.dollar_renewal_rate.value() == D("0.6818")  # 5,400 / 7,920
+
+
+def test_both_renewal_rates_have_a_catalog_entry() -> None:
+    assert [(m.name, m.oracle) for m in CATALOG] == [
+        ("renewal_rate", "oracle_renewal.RenewalPeriod.renewal_rate"),
+        ("dollar_renewal_rate", "oracle_renewal.RenewalPeriod.dollar_renewal_rate"),
+    ]
