@@ -14,9 +14,9 @@ The rules (also in the metric catalog, ``oracle_catalog``):
   day segment 2 starts, so the two never overlap.
 - MRR at a month end is evaluated on the month's last day; this is GitLab's month rule
   ``start_month <= m < end_month`` exactly (a charge starting and ending in the same month never
-  counts). The world has no renewals: a termed subscription's charges end at its term end, so it
-  churns then even when ``AutoRenew`` is set (Zuora records a renewal as a new term, which the
-  world never makes).
+  counts). A renewal is a new version whose charges run to the new term end, so a renewed
+  subscription's ARR is continuous; a termed subscription that is not renewed keeps its
+  charges ending at the term end and churns then.
 - Money is in the reporting currency (USD): each charge's MRR times the fixed rate of its
   account's ``Currency`` (``FX_TO_USD``), rounded to the cent half away from zero, then summed.
   ARR = 12 x MRR per charge, so ARR is exact in cents too.

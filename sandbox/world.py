@@ -228,13 +228,19 @@ def customers(
 
 
 def _arr_by_account(state: ZuoraState, accounts: dict[str, Record]) -> dict[str, Decimal]:
-    """Annual recurring revenue of each account: 12 x the MRR of its subscription charges."""
+    """Annual recurring revenue of each account: 12 x the MRR of the charges its subscriptions
+    started with (version 1: the contracts signed; later versions copy those charges for an
+    amendment or a renewal, and counting the copies would multiply the deal)."""
     tables = state.tables
-    owner = {s["Id"]: s["AccountId"] for s in tables["Subscription"].values()}
-    plan_owner = {p["Id"]: owner[p["SubscriptionId"]] for p in tables["RatePlan"].values()}
+    owner = {s["Id"]: s["AccountId"] for s in tables["Subscription"].values() if s["Version"] == 1}
+    plan_owner = {
+        p["Id"]: owner[p["SubscriptionId"]]
+        for p in tables["RatePlan"].values()
+        if p["SubscriptionId"] in owner
+    }
     arr: dict[str, Decimal] = {}
     for charge in tables["RatePlanCharge"].values():
-        account_id = plan_owner[charge["RatePlanId"]]
+        account_id = plan_owner.get(charge["RatePlanId"])
         if account_id in accounts:
             arr[account_id] = arr.get(account_id, Decimal(0)) + charge["MRR"] * 12
     return arr

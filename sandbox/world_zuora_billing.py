@@ -3,36 +3,36 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from bizops_sandbox.world_zuora_versions import (
+    CENT,
+    PERIOD_MONTHS,
+    Chain,
+    Version,
+    add_months,
+    charge_value,
+    run_terms,
+)
 
 if TYPE_CHECKING:
     from bizops_sandbox.world_zuora import ZuoraBuilder
 
-CENT = Decimal("0.01")
-PERIOD_MONTHS = {"Month": 1, "Quarter": 3, "Annual": 12}
 TAX_RATE = Decimal("0.08")
 # At most this many invoices per subscription: three years of monthly billing.
 MAX_INVOICES = 36
 Made = dict[str, list[str]]
 
 
-@dataclass
-class Version:
-    """One version of a subscription: its id, when it took effect and its charges."""
-
-    subscription_id: str
-    effective: date
-    charges: list[str]
-
-
 def add_subscription(
     b: ZuoraBuilder, account_id: str, start: datetime, until: datetime | None, cancelled, made
 ) -> list[Version]:
-    """A subscription (version 1) with rate plans and charges; in history mode sometimes an
-    amendment that adds seats, which makes version 2 (version 1 then reads ``Expired``)."""
+    """A subscription (version 1) with rate plans and charges. In history mode its terms are
+    played up to ``until`` (``world_zuora_versions.run_terms``): sometimes a mid-term
+    amendment that adds seats, and at each term end a renewal (a new version) or a lapse;
+    a cancelled subscription is cancelled in its latest version."""
     rng = b.rng
     evergreen = rng.random() < 0.15
     term_start = start.date()
@@ -41,18 +41,16 @@ def add_subscription(
     cancel_date = cancel_at.date() if cancel_at else None
     fields = {
         "AccountId": account_id, "Name": f"A-S{b.state.next_number('subscription'):08d}",
-        "Status": "Cancelled" if cancel_date else "Active",
-        "TermType": "EVERGREEN" if evergreen else "TERMED",
+        "Status": "Active", "TermType": "EVERGREEN" if evergreen else "TERMED",
         "InitialTerm": None if evergreen else 12, "RenewalTerm": None if evergreen else 12,
         "AutoRenew": not evergreen and rng.random() < 0.7,
         "ContractEffectiveDate": term_start, "ServiceActivationDate": term_start,
-        "SubscriptionStartDate": term_start, "SubscriptionEndDate": cancel_date or term_end,
-        "TermStartDate": term_start, "TermEndDate": term_end, "CancelledDate": cancel_date,
+        "SubscriptionStartDate": term_start, "SubscriptionEndDate": term_end,
+        "TermStartDate": term_start, "TermEndDate": term_end, "CancelledDate": None,
         "Version": 1, "OriginalId": None, "PreviousSubscriptionId": None,
         "IsLatestVersion": True,
     }  # fmt: skip
-    updated = cancel_at or b.updated_after(start, until)
-    subscription_id = b.insert("Subscription", fields, start, updated)
+    subscription_id = b.insert("Subscription", fields, start, b.updated_after(start, until))
     b.state.tables["Subscription"][subscription_id]["OriginalId"] = subscription_id
     made["Subscription"].append(subscription_id)
     plans = list(b.state.tables["ProductRatePlan"].values())
@@ -72,12 +70,18 @@ def add_subscription(
         ]
         charges.extend(plan_charges[rate_plan_id])
     made["RatePlanCharge"].extend(charges)
-    versions = [Version(subscription_id, term_start, charges)]
-    long_enough = until is not None and (until - start).days > 60
+    chain = Chain([Version(subscription_id, term_start, charges)], plan_charges)
+    if until is None:
+        return chain.versions
+    long_enough = (until - start).days > 60
+    amend_at = None
     if long_enough and not cancel_date and rng.random() < 0.3:
-        at = b.moment(start + timedelta(30), until)
-        versions.append(_amend(b, subscription_id, plan_charges, at, made))
-    return versions
+        amend_at = b.moment(start + timedelta(30), until)
+    run_terms(b, chain, until, cancel_date, amend_at, made)
+    if cancel_at is not None:
+        b.touch("Subscription", chain.latest, cancel_at, Status="Cancelled",
+                CancelledDate=cancel_date, SubscriptionEndDate=cancel_date)  # fmt: skip
+    return chain.versions
 
 
 def _add_charge(b: ZuoraBuilder, rate_plan_id, charge, term_start, term_end, at) -> str:
@@ -91,64 +95,6 @@ def _add_charge(b: ZuoraBuilder, rate_plan_id, charge, term_start, term_end, at)
         "TCV": tcv, "DMRC": mrr, "DTCV": tcv, "EffectiveStartDate": term_start,
         "EffectiveEndDate": term_end, "Segment": 1, "IsLastSegment": True, "Version": 1,
     }, at, at)  # fmt: skip
-
-
-def _amend(
-    b: ZuoraBuilder, old_id: str, plan_charges: dict[str, list[str]], at: datetime, made: Made
-) -> Version:
-    """Version 2 of a subscription: more seats on its main plan from ``at`` (UpdateProduct).
-
-    ``plan_charges`` maps version 1's rate plans to their charges (looked up, never scanned:
-    scanning the tables made the large world quadratic).
-    """
-    tables = b.state.tables
-    old = tables["Subscription"][old_id]
-    fields = {k: v for k, v in old.items() if k not in _AUDIT}
-    fields.update(Version=2, PreviousSubscriptionId=old_id, IsLatestVersion=True)
-    new_id = b.insert("Subscription", fields, at, at)
-    b.touch("Subscription", old_id, at, Status="Expired", IsLatestVersion=False)
-    amendment_id = b.insert("Amendment", {
-        "Code": f"A-AM{b.state.next_number('amendment'):08d}", "Name": "Add seats",
-        "Type": "UpdateProduct", "Status": "Completed", "SubscriptionId": new_id,
-        "EffectiveDate": at.date(), "ContractEffectiveDate": at.date(),
-        "Description": "Seats added mid-term", "BookingDate": at.date(),
-    }, at, at)  # fmt: skip
-    made["Subscription"].append(new_id)
-    made["Amendment"].append(amendment_id)
-    charges: list[str] = []
-    for index, (old_plan_id, old_charges) in enumerate(plan_charges.items()):
-        plan = tables["RatePlan"][old_plan_id]
-        amended = index == 0
-        plan_fields = {k: v for k, v in plan.items() if k not in _AUDIT}
-        plan_fields.update(SubscriptionId=new_id)
-        if amended:
-            plan_fields.update(AmendmentId=amendment_id, AmendmentType="UpdateProduct")
-        plan_id = b.insert("RatePlan", plan_fields, at, at)
-        made["RatePlan"].append(plan_id)
-        for charge_id in old_charges:
-            charge = tables["RatePlanCharge"][charge_id]
-            charges.extend(_copy_charge(b, charge, plan_id, at, seats=amended))
-    made["RatePlanCharge"].extend(charges)
-    return Version(new_id, at.date(), charges)
-
-
-def _copy_charge(b: ZuoraBuilder, charge, plan_id: str, at: datetime, *, seats: bool) -> list[str]:
-    fields = {k: v for k, v in charge.items() if k not in _AUDIT}
-    fields.update(RatePlanId=plan_id, Version=2)
-    if not seats or charge["ChargeModel"] != "Per Unit Pricing":
-        return [b.insert("RatePlanCharge", fields, at, at)]
-    # The amended charge gets a second segment: segment 1 ends where segment 2 starts.
-    first = b.insert(
-        "RatePlanCharge", {**fields, "EffectiveEndDate": at.date(), "IsLastSegment": False}, at, at
-    )
-    product_charge = b.state.tables["ProductRatePlanCharge"][charge["ProductRatePlanChargeId"]]
-    quantity = charge["Quantity"] + b.rng.randint(5, 50)
-    mrr, tcv = charge_value(product_charge, b.state.list_prices[product_charge["Id"]], quantity)
-    second = b.insert("RatePlanCharge", {
-        **fields, "Quantity": quantity, "MRR": mrr, "TCV": tcv, "DMRC": mrr - charge["MRR"],
-        "DTCV": tcv - charge["TCV"], "EffectiveStartDate": at.date(), "Segment": 2,
-    }, at, at)  # fmt: skip
-    return [first, second]
 
 
 def add_invoices(b: ZuoraBuilder, account_id: str, subs: list[list[Version]], until, made) -> None:
@@ -172,9 +118,11 @@ def add_invoices(b: ZuoraBuilder, account_id: str, subs: list[list[Version]], un
 
 
 def _billing_end(b: ZuoraBuilder, versions: list[Version], until: datetime) -> date:
+    """Billing stops at the cancellation, else at the end of the last term (a subscription
+    out of term, not renewed, is no longer invoiced), else at ``until``."""
     latest = b.state.tables["Subscription"][versions[-1].subscription_id]
-    cancelled = latest["CancelledDate"]
-    return min(cancelled, until.date()) if cancelled else until.date()
+    ends = [d for d in (latest["CancelledDate"], latest["TermEndDate"]) if d is not None]
+    return min([*ends, until.date()])
 
 
 def _period_months(b: ZuoraBuilder, version: Version) -> int:
@@ -279,21 +227,3 @@ def _add_payment(b, account_id, invoice_id, total, paid_at, until, made) -> None
             "ReasonCode": rng.choice(("Customer Satisfaction", "Service Credit")),
             "MethodType": "CreditCard" if electronic else "Check",
         }, refund_at, refund_at))  # fmt: skip
-
-
-def charge_value(charge: dict[str, Any], price: Decimal, quantity: Decimal):
-    """(MRR, TCV) of a subscription charge over a 12-month term."""
-    if charge["ChargeType"] != "Recurring":
-        return Decimal("0.00"), (price * quantity).quantize(CENT)
-    mrr = (price * quantity / PERIOD_MONTHS[charge["BillingPeriod"]]).quantize(CENT)
-    return mrr, (mrr * 12).quantize(CENT)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus ``months`` calendar months (day of month capped at 28)."""
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, 28))
-
-
-_AUDIT = frozenset({"Id", "CreatedById", "CreatedDate", "UpdatedById", "UpdatedDate"})

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bizops_sandbox.world_zuora import OBJECTS, ZuoraBuilder
 from bizops_sandbox.world_zuora_billing import CENT, charge_value
+from bizops_sandbox.world_zuora_renewals import renew_due
 from bizops_sandbox.world_zuora_returns import return_one
 
 Edit = Callable[[ZuoraBuilder, str, datetime], bool]
@@ -31,6 +32,9 @@ def mutate_zuora(
             not pass a count yet).
         returns: lapsed accounts that subscribe again (drawn after every other change, so
             the rest of the mutation is the same with or without them).
+
+    Termed subscriptions whose term ends in ``(old, new]`` renew or lapse, and some lapsed
+    ones are renewed late (``world_zuora_renewals``), after every other change but the returns.
 
     Returns:
         ``{object: {"created": [ids], "updated": [ids], "deleted": [ids]}}`` for every Zuora
@@ -68,6 +72,9 @@ def mutate_zuora(
     for invoice_id in result["Invoice"]["updated"]:
         for obj, record_id in _pay(builder, invoice_id):
             result[obj]["created"].append(record_id)
+    # Terms that end as the clock moves renew or lapse (before the returns: a mutation is
+    # the same with or without them).
+    renew_due(builder, old, new, result)
     for _ in range(returns):
         made: dict[str, list[str]] = {o: [] for o in OBJECTS}
         if return_one(builder, when(), made) is None:

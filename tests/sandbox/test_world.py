@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -12,6 +13,7 @@ import pytest
 import bizops_schemas
 from bizops_sandbox.ids import salesforce_suffix
 from bizops_sandbox.world import World
+from bizops_sandbox.world_zuora_versions import add_months
 
 OBJECTS = bizops_schemas.names("zuora")
 ZUORA_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -42,19 +44,19 @@ def test_small_world_has_the_expected_counts(world: World) -> None:
     counts = {name: len(world.records(name)) for name in OBJECTS}
     assert counts == {
         "Account": 30,
-        "Amendment": 12,
-        "Contact": 49,
-        "Invoice": 354,
-        "InvoiceItem": 580,
-        "InvoicePayment": 329,
-        "Payment": 329,
+        "Amendment": 17,
+        "Contact": 43,
+        "Invoice": 288,
+        "InvoiceItem": 772,
+        "InvoicePayment": 270,
+        "Payment": 270,
         "Product": 4,
         "ProductRatePlan": 5,
         "ProductRatePlanCharge": 7,
-        "RatePlan": 118,
-        "RatePlanCharge": 184,
-        "Refund": 7,
-        "Subscription": 54,
+        "RatePlan": 123,
+        "RatePlanCharge": 196,
+        "Refund": 8,
+        "Subscription": 60,
     }
 
 
@@ -208,17 +210,22 @@ def test_mutate_deletes_records_nothing_points_at_and_keeps_tombstones() -> None
         assert old < tombstones[name][record_id]["UpdatedDate"] <= world.now
 
 
-def test_amended_subscription_has_two_versions_and_the_first_is_expired(world: World) -> None:
+def test_every_amendment_makes_the_next_version_and_expires_the_previous(world: World) -> None:
     subscriptions = {r["Id"]: r for r in world.records("Subscription")}
     amendments = world.records("Amendment")
-    assert amendments
+    assert Counter(a["Type"] for a in amendments) == {"Renewal": 12, "UpdateProduct": 5}
     for amendment in amendments:
-        latest = subscriptions[amendment["SubscriptionId"]]
-        first = subscriptions[latest["PreviousSubscriptionId"]]
-        assert (first["Version"], latest["Version"]) == (1, 2)
-        assert first["Name"] == latest["Name"] and latest["OriginalId"] == first["Id"]
-        assert first["Status"] == "Expired" and not first["IsLatestVersion"]
-        assert latest["IsLatestVersion"] and amendment["Type"] == "UpdateProduct"
+        new = subscriptions[amendment["SubscriptionId"]]
+        old = subscriptions[new["PreviousSubscriptionId"]]
+        assert new["Version"] == old["Version"] + 1
+        assert old["Name"] == new["Name"] and new["OriginalId"] == old["OriginalId"]
+        assert old["Status"] == "Expired" and not old["IsLatestVersion"]
+        if amendment["Type"] == "Renewal":
+            assert new["TermStartDate"] == old["TermEndDate"] == amendment["EffectiveDate"]
+            assert new["TermEndDate"] == add_months(old["TermEndDate"], 12)
+        else:
+            assert new["TermStartDate"] == old["TermStartDate"] < amendment["EffectiveDate"]
+            assert amendment["EffectiveDate"] < new["TermEndDate"] == old["TermEndDate"]
 
 
 def test_invoice_amounts_are_the_sum_of_their_items_plus_tax(world: World) -> None:

@@ -61,10 +61,10 @@ def test_job_passes_submitted_and_executing_and_splits_into_segments(server) -> 
     statuses, job = run_job(server, job_body("select Id, UpdatedDate from InvoiceItem"))
     assert statuses == ["submitted", "submitted", "executing", "completed"]
     batch = job["batches"][0]
-    assert batch["full"] is True and batch["recordCount"] == 580
-    assert len(batch["segments"]) == 6 and batch["fileId"] == batch["segments"][0]
+    assert batch["full"] is True and batch["recordCount"] == 772
+    assert len(batch["segments"]) == 8 and batch["fileId"] == batch["segments"][0]
     ids = [row["Id"] for f in batch["segments"] for row in file_rows(server, f)]
-    assert len(set(ids)) == 580
+    assert len(set(ids)) == 772
 
 
 def test_incremental_job_returns_changes_and_deleted_rows_since_pacific_time(server) -> None:

@@ -56,9 +56,9 @@ def world_count(name: str) -> int:
 
 def test_segmented_files_are_all_read(aqua: RunningServer) -> None:
     out = sync_in_process(aqua_config(aqua.url, objects=["InvoiceItem"]))
-    assert len({r["Id"] for r in out.records["InvoiceItem"]}) == world_count("InvoiceItem") == 580
+    assert len({r["Id"] for r in out.records["InvoiceItem"]}) == world_count("InvoiceItem") == 772
     files = [r for r in admin(aqua.url, "GET", "requests") if r["path"].startswith("/v1/file/")]
-    assert len(files) == 6
+    assert len(files) == 8
 
 
 def test_second_sync_returns_exactly_created_updated_and_deleted(

@@ -28,6 +28,7 @@ from tests.transform.oracle_values_acquisition import (
     pipeline_rows,
 )
 from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
+from tests.transform.oracle_values_renewal import RENEWAL_METRICS, renewal_rows
 
 Key = tuple[str, str, str, str, str]
 Values = dict[Key, Decimal | None]
@@ -136,6 +137,10 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for row in segment_metrics(sources, metrics.first, metrics.last, grain, fy_start_month):
             for metric in SEGMENT:
                 put(metric, row.period.label, getattr(row, metric), ("segment", row.segment))
+        for metric, label, value, _ in renewal_rows(
+            sources, metrics.first, metrics.last, grain, fy_start_month
+        ):
+            put(metric, label, value)
         zuora = sources["zuora"]
         for row in finance_metrics(zuora, metrics.first, metrics.last, grain, fy_start_month):
             for metric in FINANCE:
@@ -151,5 +156,5 @@ def only(values: Values, metric: str) -> Values:
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
     *CRM_METRICS, *FINANCE, "ltv_to_cac", "converted_leads", *ACQUISITION_METRICS,
-    *PIPELINE_METRICS,
+    *PIPELINE_METRICS, *RENEWAL_METRICS,
 )  # fmt: skip

@@ -14,6 +14,7 @@
     'metric_values__acquisition',
     'metric_values__pipeline',
     'metric_values__segment',
+    'metric_values__renewal',
 ] -%}
 
 {%- for name in domain_models %}
