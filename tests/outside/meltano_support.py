@@ -56,18 +56,47 @@ def snippet() -> dict[str, Any]:
     return yaml.safe_load(snippet_text())
 
 
+def with_pip_url(text: str, pip_url: str) -> str:
+    """The snippet with ``pip_url`` on each plugin (after its ``executable`` line)."""
+    lines = []
+    for line in text.splitlines():
+        lines.append(line)
+        name = line.strip().removeprefix("executable:").strip()
+        if line.strip().startswith("executable:") and name.startswith(("tap-", "target-")):
+            lines.append(line[: line.index("executable")] + f"pip_url: {pip_url}")
+    return "\n".join(lines) + "\n"
+
+
+def build_wheel(folder: Path) -> Path:
+    """The bizops wheel of this checkout, built into ``folder`` (about 2 s)."""
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(folder), str(REPO)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (wheel,) = folder.glob("bizops-*.whl")
+    return wheel
+
+
 class Meltano:
     """A Meltano project in ``folder`` (CONTRIBUTING.md's meltano.yml, verbatim) run with
     ``env`` (the settings' environment variables) over a scrubbed environment."""
 
-    def __init__(self, folder: Path, env: dict[str, str]) -> None:
+    def __init__(self, folder: Path, env: dict[str, str], pip_url: str | None = None) -> None:
         self.folder = folder
         self.command = meltano_command()
-        (folder / "meltano.yml").write_text(snippet_text() + "\n", encoding="utf-8")
+        text = snippet_text() + "\n"
         inherited = {k: v for k, v in os.environ.items()
                      if not k.startswith(("MELTANO_", "TAP_", "TARGET_"))}  # fmt: skip
-        # our commands first on PATH: the snippet names them by `executable`, no pip_url
-        path = f"{BIN}{os.pathsep}{inherited.get('PATH', '')}"
+        path = inherited.get("PATH", "")
+        if pip_url is None:
+            # our commands first on PATH: the snippet names them by `executable`
+            path = f"{BIN}{os.pathsep}{path}"
+        else:
+            # as CONTRIBUTING.md says: a pip_url on each plugin, then `meltano install`;
+            # our venv stays off PATH, so the plugins can only run from Meltano's venvs
+            text = with_pip_url(text, pip_url)
+            path = os.pathsep.join(p for p in path.split(os.pathsep) if Path(p) != BIN)
+        (folder / "meltano.yml").write_text(text, encoding="utf-8")
         self.env = {**inherited, **OFFLINE, **env, "PATH": path}
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:

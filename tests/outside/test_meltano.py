@@ -232,3 +232,23 @@ SDK_SETTINGS = {
     "flattening_separator",
     "batch_config",
 }
+
+
+def test_meltano_installs_our_wheel_by_pip_url_and_runs_it_from_its_venvs(
+    zuora_sandbox, db_schema: str, warehouse_url: str, tmp_path: Path
+) -> None:
+    from tests.outside.meltano_support import build_wheel
+
+    wheel = build_wheel(tmp_path / "dist")
+    project = tmp_path / "project"
+    project.mkdir()
+    meltano = Meltano(project, zuora_env(zuora_sandbox.url, db_schema, warehouse_url), str(wheel))
+    installed = meltano.ok("install")
+    assert "Installed extractor 'tap-zuora'" in installed.stderr
+    assert "Installed loader 'target-postgres'" in installed.stderr
+    for kind, name in (("extractors", "tap-zuora"), ("loaders", "target-postgres")):
+        assert (project / ".meltano" / kind / name / "venv" / "bin" / name).is_file()
+
+    run = meltano.ok("run", "tap-zuora", "target-postgres")
+    assert table_ids(warehouse_url, db_schema) == world_ids(zuora_sandbox.app.world, "zuora")
+    assert_no_secret(run.stdout + run.stderr)
