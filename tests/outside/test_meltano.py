@@ -5,6 +5,7 @@ incrementally from it, discovers and obeys `meltano select`, and shows no secret
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,8 @@ def test_meltano_run_loads_tap_zuora_then_runs_incrementally_from_its_state(
     assert table_ids(warehouse_url, db_schema, since=between) == changed_ids(seen)
     # a deleted record stays in the warehouse (marked by _sdc_deleted_at in AQuA mode)
     assert table_ids(warehouse_url, db_schema) == with_deleted(world_ids(world, "zuora"), changes)
+    # the target says where it connects, with the password masked
+    assert re.search(r"connecting to postgres(ql)?://[^:/@\s]+:\*\*\*@", first.stderr)
     after = json.loads(meltano.ok("state", "get", "dev:tap-zuora-to-target-postgres").stdout)
     assert after["singer_state"]["bookmarks"]["Account"] != bookmarks["Account"]
     assert_no_secret(first.stdout + first.stderr, second.stdout + second.stderr)
@@ -182,10 +185,12 @@ def test_meltano_run_loads_tap_salesforce_then_runs_incrementally_from_its_state
     assert_no_secret(first.stdout + first.stderr, second.stdout + second.stderr)
 
 
-def test_meltano_invoke_discover_and_select_leave_a_stream_out(
+def test_meltano_config_test_discover_and_select_leave_a_stream_out(
     zuora_sandbox, db_schema: str, warehouse_url: str, tmp_path: Path
 ) -> None:
     meltano = Meltano(tmp_path, zuora_env(zuora_sandbox.url, db_schema, warehouse_url))
+    tested = meltano.ok("config", "test", "tap-zuora")
+    assert tested.stdout.strip().endswith("Plugin configuration is valid")
     discovered = meltano.ok("invoke", "tap-zuora", "--discover")
     catalog = json.loads(discovered.stdout)
     streams = {s["tap_stream_id"] for s in catalog["streams"]}
@@ -198,7 +203,7 @@ def test_meltano_invoke_discover_and_select_leave_a_stream_out(
     expected = world_ids(zuora_sandbox.app.world, "zuora")
     del expected["refund"]
     assert table_ids(warehouse_url, db_schema) == expected
-    assert_no_secret(discovered.stdout + discovered.stderr)
+    assert_no_secret(discovered.stdout + discovered.stderr, tested.stdout + tested.stderr)
 
 
 def test_the_snippet_declares_what_our_commands_declare_in_about(tmp_path: Path) -> None:
