@@ -69,7 +69,7 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops transform --help >/dev/null
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops.dashboard_bundle import load; from bizops.superset import requirements; assert len(load()) == 4 and 'apache_superset==6.1.0' in requirements()"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops dashboards --help >/dev/null
-	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops_core.conformance import CHECKS, run_suite; assert len(CHECKS) == 18"
+	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops_core.conformance import CHECKS, run_suite; assert len(CHECKS) == 19"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops test-tap --help >/dev/null
 	rm -rf .wheel-venv
 	@echo "wheel smoke test passed"

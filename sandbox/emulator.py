@@ -27,6 +27,7 @@ ADMIN_RULES = (
     Rule("/__sandbox/requests", methods=["DELETE"], endpoint="admin_clear_requests"),
     Rule("/__sandbox/faults", methods=["POST"], endpoint="admin_add_fault"),
     Rule("/__sandbox/faults", methods=["DELETE"], endpoint="admin_clear_faults"),
+    Rule("/__sandbox/expire-tokens", methods=["POST"], endpoint="admin_expire_tokens_after"),
 )
 
 
@@ -105,6 +106,8 @@ class Emulator:
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
         self._faults: list[Fault] = []
+        # API requests still to answer before every token issued so far expires (None: none)
+        self._expire_after: int | None = None
         # Secrets a client sends (an OAuth client secret) are masked in the request log.
         self.redact = Redactor()
 
@@ -144,6 +147,12 @@ class Emulator:
         }
         with self._lock:
             self._requests.append(entry)
+            self._expire_after = None if self._expire_after is None else self._expire_after - 1
+            expire_now = self._expire_after == 0
+            if expire_now:
+                self._expire_after = None
+        if expire_now:
+            self.expire_tokens()
         return response
 
     # -- hooks for subclasses ---------------------------------------------------------------
@@ -151,6 +160,15 @@ class Emulator:
     def authorize(self, request: Request) -> Response | None:
         """The error response for an unauthenticated request, or None to let it through."""
         return None
+
+    def expire_tokens(self) -> int:
+        """Refuse every access token issued so far (401 from now on); how many there were.
+
+        Raises:
+            NotImplementedError: the API issues no tokens (``/__sandbox/expire-tokens`` then
+                answers 404).
+        """
+        raise NotImplementedError
 
     def vendor_error(self, status: int) -> tuple[Any, dict[str, str]]:
         """The vendor's default (body, headers) for a faulted ``status``."""
@@ -224,6 +242,20 @@ class Emulator:
         with self._lock:
             self._faults.clear()
         return Response(status=204)
+
+    def admin_expire_tokens_after(self, request: Request) -> Response:
+        """Expire every token issued so far once ``after_requests`` more API requests have
+        been answered (0, the default: now, which also cancels an expiry still pending)."""
+        after = admin_object(request).get("after_requests", 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise AdminInputError("'after_requests' must be an integer >= 0")
+        if type(self).expire_tokens is Emulator.expire_tokens:
+            return json_response({"error": "this emulator issues no tokens"}, 404)
+        with self._lock:
+            self._expire_after = after or None
+        if after:
+            return json_response({"after_requests": after})
+        return json_response({"after_requests": 0, "expired": self.expire_tokens()})
 
 
 def admin_json(request: Request) -> Any:

@@ -285,9 +285,14 @@ class SalesforceEmulator(Emulator):
         return json_response(current)
 
     def admin_expire_sessions(self, request: Request) -> Response:
-        with self.store.lock:
-            self.store.tokens.clear()
+        self.expire_tokens()
         return Response(status=204)
+
+    def expire_tokens(self) -> int:
+        with self.store.lock:
+            count = len(self.store.tokens)
+            self.store.tokens.clear()
+        return count
 
 
 def _errors(status: int, code: str, message: str) -> Response:

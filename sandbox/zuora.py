@@ -285,10 +285,13 @@ class ZuoraEmulator(Emulator):
 
     def admin_expire_tokens(self, request: Request) -> Response:
         """Expire every OAuth token issued so far (the next call with one gets 401)."""
+        return json_response({"expired": self.expire_tokens()})
+
+    def expire_tokens(self) -> int:
         with self._tokens_lock:
             count = len(self._tokens)
             self._tokens.clear()
-        return json_response({"expired": count})
+        return count
 
     def admin_expire_files(self, request: Request) -> Response:
         """Delete every export and AQuA file (as Zuora does after 7 days)."""

@@ -10,6 +10,7 @@ from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 
 from bizops_core.errors import ConfigurationError
+from bizops_core.number_texts import parse_number_texts
 from bizops_core.redact import Redactor
 from bizops_core.selection import selected_stream_ids
 from bizops_core.singer_cli import BizOpsSingerCommand
@@ -58,6 +59,8 @@ class TapZuora(Tap):
         The SDK reports a schema violation with exit code 1 and a log of its own; raising our
         taxonomy error instead gives every bad setting the same message shape and exit code 2.
         """
+        # Meltano passes a number read from an environment variable as text
+        self._config = parse_number_texts(self._config, self.config_jsonschema)
         try:
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:

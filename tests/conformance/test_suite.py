@@ -47,7 +47,7 @@ def test_tap_zuora_passes_every_check(mode, zuora_sandbox, tmp_path: Path) -> No
     )
     assert code == 0, output
     assert {name: status for name, (status, _) in table.items()} == dict.fromkeys(table, "pass")
-    assert len(table) == 18
+    assert len(table) == 19
     assert zuora_support.SECRET not in output
 
 
@@ -67,6 +67,7 @@ def test_tap_salesforce_passes_every_check(mode, tmp_path: Path) -> None:
         server.stop()
     assert code == 0, output
     assert {name: status for name, (status, _) in table.items()} == dict.fromkeys(table, "pass")
+    assert len(table) == 19
     assert salesforce_support.SECRET not in output
 
 
@@ -94,6 +95,7 @@ def test_a_tap_that_breaks_the_contract_fails_exactly_those_checks(tmp_path: Pat
         "bad-config": ("fail", "an empty config ends in a traceback (exit 1)"),
         "resume": ("skip", "the full sync writes fewer than 10 lines"),
         "faults": ("skip", "no --emulator given"),
+        "expired-token": ("skip", "no --emulator given"),
         "incremental-change": ("skip", "no --emulator given"),
         "secrets": (
             "fail", "a secret of the config is on stderr of the call --about --format json"
@@ -101,7 +103,7 @@ def test_a_tap_that_breaks_the_contract_fails_exactly_those_checks(tmp_path: Pat
     }  # fmt: skip
     assert "s3cr3t-broken-key" not in output
     assert output.rstrip().endswith(
-        "bizops: [conformance] 9 of 18 checks failed: discover, schema-first, records-valid, "
+        "bizops: [conformance] 9 of 19 checks failed: discover, schema-first, records-valid, "
         "keys-present, deselected-stream, deselected-field, incremental, bad-config, secrets"
     )
 
@@ -168,6 +170,46 @@ def test_an_outside_tap_from_the_registry_is_judged_by_the_same_table(tmp_path: 
     # instead of failing on the missing required path
     assert statuses == {**dict.fromkeys(table, "pass"), "deselected-stream": "skip",
                         "secrets": "skip", "bad-config": "fail", "faults": "skip",
-                        "incremental-change": "skip"}  # fmt: skip
+                        "expired-token": "skip", "incremental-change": "skip"}  # fmt: skip
+    assert table["expired-token"] == ("skip", "no --emulator given")
     assert table["bad-config"] == ("fail", "--discover with an empty config exited 0")
     assert code == 9
+
+
+TOKEN_TAP = f"{sys.executable} {HERE / 'token_tap.py'}"
+
+
+@pytest.mark.parametrize(
+    ("reauth", "expected"),
+    [
+        (True, ("pass", "tokens expired after 5 of 11 API requests; 1 refused, authenticated "
+                "again, every record emitted")),
+        (False, ("fail", "a sync exited 1: token-tap: HTTP 401 on read 5")),
+    ],
+)  # fmt: skip
+def test_the_expired_token_check_passes_a_tap_that_authenticates_again_only(
+    reauth, expected, zuora_sandbox, tmp_path: Path
+) -> None:
+    config = {"base_url": zuora_sandbox.url, "client_id": "sandbox-client-id",
+              "client_secret": zuora_support.SECRET, "reauth": reauth}  # fmt: skip
+    code, table, _ = test_tap(tmp_path, TOKEN_TAP, config, "--check", "expired-token",
+                              "--emulator", zuora_sandbox.url)  # fmt: skip
+    assert table == {"expired-token": expected}
+    assert code == (0 if reauth else 9)
+
+
+def test_the_expired_token_check_is_skipped_for_an_emulator_without_tokens(tmp_path) -> None:
+    from bizops_sandbox.emulator import Emulator
+    from bizops_sandbox.server import serve
+    from bizops_sandbox.world import World
+
+    server = serve(Emulator(World.generate(seed=42, size="small"), []))
+    try:
+        code, table, _ = test_tap(tmp_path, BROKEN, {"api_key": "k3y-k3y"}, "--check",
+                                  "expired-token", "--emulator", server.url)  # fmt: skip
+    finally:
+        server.stop()
+    assert table == {
+        "expired-token": ("skip", "the emulator has no POST /__sandbox/expire-tokens (404)")
+    }
+    assert code == 0

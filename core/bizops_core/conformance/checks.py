@@ -35,6 +35,7 @@ from bizops_core.conformance.checks_output import (
     stdout_only_singer,
     sync_completes,
 )
+from bizops_core.conformance.checks_token import expired_token_survived
 from bizops_core.conformance.context import Context, Failed, Skipped
 from bizops_core.conformance.process import TapProcess
 
@@ -83,6 +84,8 @@ CHECKS: tuple[Check, ...] = (
           "lost", resume_after_stop),
     Check("faults", "429 with Retry-After, 503s, a dropped connection and a cut-off body "
           "lose no record (needs --emulator)", faults_survived),
+    Check("expired-token", "the access token expired midway through a sync: the tap "
+          "authenticates again and loses no record (needs --emulator)", expired_token_survived),
     Check("incremental-change", "after the emulator changes its world, a run from the last "
           "state emits every changed record and no unchanged one (needs --emulator)",
           incremental_after_change),
