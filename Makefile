@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile demo test test-matrix test-dashboards browser screenshot lint format wheel-smoke bench clean
+.PHONY: help install compile demo new-tap test test-matrix test-dashboards browser screenshot lint format wheel-smoke bench clean
 
 help: ## list the targets with a one-line description
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -91,3 +91,7 @@ bench: compile ## benchmarks side by side with the peers (target, orchestrator, 
 	@for script in bench/target_bench.py bench/orchestrator_bench.py bench/tap_zuora_bench.py bench/tap_salesforce_bench.py bench/transform_bench.py; do \
 		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
 	done
+
+new-tap: $(STAMP) ## scaffold a new source: make new-tap NAME=my_source (then make install)
+	@[ -n "$(NAME)" ] || { echo "usage: make new-tap NAME=my_source" >&2; exit 2; }
+	$(BIN)/bizops new-tap $(NAME)
