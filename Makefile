@@ -71,6 +71,7 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops dashboards --help >/dev/null
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops_core.conformance import CHECKS, run_suite; assert len(CHECKS) == 18"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops test-tap --help >/dev/null
+	cd /tmp && d=$$(mktemp -d) && $(CURDIR)/.wheel-venv/bin/bizops new-tap smoke_src --standalone --dest $$d/tap >/dev/null && test -f $$d/tap/tap_smoke_src/schemas/accounts.json && rm -rf $$d
 	rm -rf .wheel-venv
 	@echo "wheel smoke test passed"
 

@@ -83,13 +83,21 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
     root = copy_repo(tmp_path_factory.mktemp("repo"))
     done = new_tap(root, "demo_src")
     assert done.returncode == 0, done.stderr
-    venv = root.parent / "venv"
+    return Scratch(root, overlay_venv(root.parent / "venv", root), done.stdout)
+
+
+def overlay_venv(venv: Path, project: Path, with_bizops: bool = False) -> Path:
+    """A venv at ``venv`` over this venv's packages (singer-sdk, pytest, dbt: a path entry, so
+    nothing is installed again) with ``project`` installed editable; ``with_bizops``: this
+    checkout's bizops too (its editable install's .pth is processed)."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
-    (site / "bizops-parent.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    parent = sysconfig.get_paths()["purelib"]
+    line = f"import site; site.addsitedir({parent!r})" if with_bizops else parent
+    (site / "bizops-parent.pth").write_text(line + "\n")
     subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                    "--no-deps", "-e", str(root)], check=True, capture_output=True)  # fmt: skip
-    return Scratch(root, venv, done.stdout)
+                    "--no-deps", "-e", str(project)], check=True, capture_output=True)  # fmt: skip
+    return venv
 
 
 def test_new_tap_writes_the_source_and_edits_the_shared_files_above_their_markers(
