@@ -139,7 +139,7 @@ def test_the_generated_tap_passes_its_own_tests_and_the_lint(
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
-    assert done.stdout.splitlines()[-1].startswith("3 passed")
+    assert done.stdout.splitlines()[-1].startswith("4 passed")
     for command in (["check", "."], ["format", "--check", "."]):
         lint = subprocess.run([str(BIN / "ruff"), *command], cwd=scratch.root,
                               capture_output=True, text=True, check=False)  # fmt: skip
