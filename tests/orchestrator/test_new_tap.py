@@ -22,26 +22,26 @@ from bizops_sandbox.world import World
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 WRITTEN = [
-    "sandbox/demo_src.py",
-    "sandbox/world_demo_src.py",
-    "schemas/demo_src/accounts.json",
-    "taps/tap_demo_src/README.md",
-    "taps/tap_demo_src/__init__.py",
-    "taps/tap_demo_src/client.py",
-    "taps/tap_demo_src/config.py",
-    "taps/tap_demo_src/docs.py",
-    "taps/tap_demo_src/streams.py",
-    "taps/tap_demo_src/tap.py",
-    "tests/taps/test_tap_demo_src.py",
-    "transform/models/staging/demo_src/_demo_src__models.yml",
-    "transform/models/staging/demo_src/stg_demo_src__accounts.sql",
+    "sandbox/scratch_src.py",
+    "sandbox/world_scratch_src.py",
+    "schemas/scratch_src/accounts.json",
+    "taps/tap_scratch_src/README.md",
+    "taps/tap_scratch_src/__init__.py",
+    "taps/tap_scratch_src/client.py",
+    "taps/tap_scratch_src/config.py",
+    "taps/tap_scratch_src/docs.py",
+    "taps/tap_scratch_src/streams.py",
+    "taps/tap_scratch_src/tap.py",
+    "tests/taps/test_tap_scratch_src.py",
+    "transform/models/staging/scratch_src/_scratch_src__models.yml",
+    "transform/models/staging/scratch_src/stg_scratch_src__accounts.sql",
 ]
 EDITED = ["setup.cfg", "pyproject.toml", "transform/models/sources/sources.yml", "README.md"]
 
 
 @dataclass(frozen=True)
 class Scratch:
-    """A copy of the repository with source demo_src generated and installed in its own venv."""
+    """A copy of the repository with source scratch_src generated and installed in its own venv."""
 
     root: Path
     venv: Path
@@ -77,11 +77,11 @@ def tree_digest(root: Path) -> str:
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Scratch:
-    """The copy, demo_src generated, and a venv that installs the copy (editable, so the
+    """The copy, scratch_src generated, and a venv that installs the copy (editable, so the
     generated tap, its emulator and its schema come from the copy) over this venv's packages
     (a path entry, so none of them is installed again)."""
     root = copy_repo(tmp_path_factory.mktemp("repo"))
-    done = new_tap(root, "demo_src")
+    done = new_tap(root, "scratch_src")
     assert done.returncode == 0, done.stderr
     return Scratch(root, overlay_venv(root.parent / "venv", root), done.stdout)
 
@@ -110,18 +110,18 @@ def test_new_tap_writes_the_source_and_edits_the_shared_files_above_their_marker
     for path in WRITTEN:
         assert (scratch.root / path).is_file(), path
     setup = (scratch.root / "setup.cfg").read_text().splitlines()
-    assert setup[setup.index("    # bizops new-tap: packages") - 1] == "    tap_demo_src"
-    assert "    tap_demo_src = taps/tap_demo_src" in setup
-    assert "    tap-demo-src = tap_demo_src.tap:TapDemoSrc.cli" in setup
+    assert setup[setup.index("    # bizops new-tap: packages") - 1] == "    tap_scratch_src"
+    assert "    tap_scratch_src = taps/tap_scratch_src" in setup
+    assert "    tap-scratch-src = tap_scratch_src.tap:TapScratchSrc.cli" in setup
     original = (REPO / "setup.cfg").read_text().splitlines()
     assert sorted(set(setup) - set(original)) == [
-        "    tap-demo-src = tap_demo_src.tap:TapDemoSrc.cli",
-        "    tap_demo_src",
-        "    tap_demo_src = taps/tap_demo_src",
+        "    tap-scratch-src = tap_scratch_src.tap:TapScratchSrc.cli",
+        "    tap_scratch_src",
+        "    tap_scratch_src = taps/tap_scratch_src",
     ]
     assert len(setup) == len(original) + 3
     sources = yaml.safe_load((scratch.root / "transform/models/sources/sources.yml").read_text())
-    assert sources["sources"][-1]["name"] == "demo_src"
+    assert sources["sources"][-1]["name"] == "scratch_src"
     assert [t["name"] for t in sources["sources"][-1]["tables"]] == ["accounts"]
 
 
@@ -134,7 +134,7 @@ def test_the_generated_tap_passes_its_own_tests_and_the_lint(
 ) -> None:
     done = subprocess.run(
         [str(scratch.venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/taps/test_tap_demo_src.py"],
+         "tests/taps/test_tap_scratch_src.py"],
         cwd=scratch.root, env=_env(BIZOPS_TEST_DATABASE_URL=warehouse_url),
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
@@ -152,25 +152,26 @@ def test_bizops_run_loads_the_template_stream_and_transform_builds_its_staging(
     bin_dir = scratch.venv / "bin"
     project = {
         "version": 1,
-        "taps": {"tap-demo-src": {"config": {
-            "api_key": "${DEMO_SRC_API_KEY}", "start_date": "2020-01-01T00:00:00Z",
+        "taps": {"tap-scratch-src": {"config": {
+            "api_key": "${SCRATCH_SRC_API_KEY}", "start_date": "2020-01-01T00:00:00Z",
             "page_size": 10}}},
         "targets": {"target-postgres": {"config": {"default_target_schema": db_schema}}},
-        "pipelines": [{"name": "demo", "tap": "tap-demo-src", "target": "target-postgres"}],
+        "pipelines": [{"name": db_schema, "tap": "tap-scratch-src", "target": "target-postgres"}],
     }  # fmt: skip
     sandbox = subprocess.Popen(
-        [str(bin_dir / "bizops-sandbox"), "--log-level", "WARNING", "demo_src", "--port", "0"],
+        [str(bin_dir / "bizops-sandbox"), "--log-level", "WARNING", "scratch_src", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     try:
         assert sandbox.stdout is not None
         url = sandbox.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), url
-        project["taps"]["tap-demo-src"]["config"]["base_url"] = url
+        project["taps"]["tap-scratch-src"]["config"]["base_url"] = url
         (tmp_path / "bizops.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
-        env = _env(BIZOPS_DATABASE_URL=warehouse_url, DEMO_SRC_API_KEY="sandbox-api-key")
+        env = _env(BIZOPS_DATABASE_URL=warehouse_url, SCRATCH_SRC_API_KEY="sandbox-api-key")
         run = subprocess.run(
-            [str(bin_dir / "bizops"), "run", "demo", "-p", str(tmp_path), "--log-format", "plain"],
+            [str(bin_dir / "bizops"), "run", db_schema, "-p", str(tmp_path),
+             "--log-format", "plain"],
             env=env, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
     finally:
@@ -189,13 +190,13 @@ def test_bizops_run_loads_the_template_stream_and_transform_builds_its_staging(
     try:
         built = subprocess.run(
             [str(bin_dir / "bizops"), "transform", "-p", str(tmp_path), "--schema", layers,
-             "--select", "stg_demo_src__accounts"],
+             "--select", "stg_scratch_src__accounts"],
             env=env, capture_output=True, text=True, timeout=600, check=False,
         )  # fmt: skip
         assert built.returncode == 0, built.stderr[-3000:]
         with db.cursor() as cur:
             cur.execute(f'SELECT account_id, name, salesforce_account_id '
-                        f'FROM "{layers}_staging".stg_demo_src__accounts')  # fmt: skip
+                        f'FROM "{layers}_staging".stg_scratch_src__accounts')  # fmt: skip
             assert sorted(cur.fetchall()) == expected
     finally:
         with db.cursor() as cur:
@@ -206,10 +207,10 @@ def test_a_second_run_or_a_bad_name_fails_with_one_line_and_writes_nothing(
     scratch: Scratch,
 ) -> None:
     before = tree_digest(scratch.root)
-    again = new_tap(scratch.root, "demo_src")
+    again = new_tap(scratch.root, "scratch_src")
     assert (again.returncode, again.stdout) == (2, "")
     assert again.stderr == (
-        "bizops: [config] new-tap: source 'demo_src' exists already: taps/tap_demo_src; "
+        "bizops: [config] new-tap: source 'scratch_src' exists already: taps/tap_scratch_src; "
         "nothing written\n"
     )
     bad = new_tap(scratch.root, "Demo-Src")
