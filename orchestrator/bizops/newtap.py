@@ -158,7 +158,8 @@ def _standalone(n: SourceNames, dest: Path) -> NewTapResult:
         (),
         (
             f"cd {dest}",
-            "python -m venv .venv && .venv/bin/pip install -e '.[dev]'  # needs bizops",
+            "python -m venv .venv && .venv/bin/pip install BIZOPS_WHEEL -e '.[dev]'  # bizops"
+            " is on no index yet: its wheel (make wheel-smoke leaves it in dist/)",
             ".venv/bin/pytest -q",
             ".venv/bin/python -m build --wheel  # dist/*.whl, for a pip_url",
         ),

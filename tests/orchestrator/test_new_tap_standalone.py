@@ -139,3 +139,15 @@ def test_the_built_wheel_installed_by_pip_url_loads_its_stream_with_bizops_run(
         )
         assert sorted(cur.fetchall()) == expected
     assert len(expected) == 42
+
+
+def test_a_destination_that_is_not_empty_is_refused_and_left_alone(tmp_path: Path) -> None:
+    dest = tmp_path / "taken"
+    dest.mkdir()
+    (dest / "notes.txt").write_text("mine")
+    done = new_tap(REPO, "demo_ext", "--standalone", "--dest", str(dest))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"bizops: [config] new-tap: {dest} exists and is not an empty folder; nothing written\n"
+    )
+    assert [p.name for p in dest.iterdir()] == ["notes.txt"]
