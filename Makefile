@@ -67,11 +67,11 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "import importlib.resources as r; assert all((r.files('bizops_schemas') / s).is_file() for s in ('zuora/Account.json', 'salesforce/Account.json', 'bizops/project.json'))"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops.transform import dbt_project_dir as d; assert all((d() / f).is_file() for f in ('dbt_project.yml', 'macros/salesforce_id_18.sql', 'models/sources/sources.yml', 'models/staging/zuora/stg_zuora__account.sql', 'models/common/dim_account.sql'))"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops transform --help >/dev/null
+	cd /tmp && d=$$(mktemp -d) && $(CURDIR)/.wheel-venv/bin/bizops new-tap smoke_src --standalone --dest $$d/tap >/dev/null && test -f $$d/tap/tap_smoke_src/schemas/accounts.json && rm -rf $$d
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops.dashboard_bundle import load; from bizops.superset import requirements; assert len(load()) == 4 and 'apache_superset==6.1.0' in requirements()"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops dashboards --help >/dev/null
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops_core.conformance import CHECKS, run_suite; assert len(CHECKS) == 18"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops test-tap --help >/dev/null
-	cd /tmp && d=$$(mktemp -d) && $(CURDIR)/.wheel-venv/bin/bizops new-tap smoke_src --standalone --dest $$d/tap >/dev/null && test -f $$d/tap/tap_smoke_src/schemas/accounts.json && rm -rf $$d
 	rm -rf .wheel-venv
 	@echo "wheel smoke test passed"
 
