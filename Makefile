@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install compile demo test test-matrix test-dashboards browser screenshot lint format wheel-smoke bench clean
+.PHONY: help install compile demo new-tap test test-matrix test-dashboards browser screenshot lint format wheel-smoke bench clean
 
 help: ## list the targets with a one-line description
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,7 @@ wheel-smoke: $(STAMP) ## build the wheel, install it into a fresh venv, run each
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "import importlib.resources as r; assert all((r.files('bizops_schemas') / s).is_file() for s in ('zuora/Account.json', 'salesforce/Account.json', 'bizops/project.json'))"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops.transform import dbt_project_dir as d; assert all((d() / f).is_file() for f in ('dbt_project.yml', 'macros/salesforce_id_18.sql', 'models/sources/sources.yml', 'models/staging/zuora/stg_zuora__account.sql', 'models/common/dim_account.sql'))"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops transform --help >/dev/null
+	cd /tmp && d=$$(mktemp -d) && $(CURDIR)/.wheel-venv/bin/bizops new-tap smoke_src --standalone --dest $$d/tap >/dev/null && test -f $$d/tap/tap_smoke_src/schemas/accounts.json && rm -rf $$d
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops.dashboard_bundle import load; from bizops.superset import requirements; assert len(load()) == 4 and 'apache_superset==6.1.0' in requirements()"
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/bizops dashboards --help >/dev/null
 	cd /tmp && $(CURDIR)/.wheel-venv/bin/python -c "from bizops_core.conformance import CHECKS, run_suite; assert len(CHECKS) == 19"
@@ -91,3 +92,7 @@ bench: compile ## benchmarks side by side with the peers (target, orchestrator, 
 	@for script in bench/target_bench.py bench/orchestrator_bench.py bench/tap_zuora_bench.py bench/tap_salesforce_bench.py bench/transform_bench.py; do \
 		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
 	done
+
+new-tap: $(STAMP) ## scaffold a new source: make new-tap NAME=my_source (then make install)
+	@[ -n "$(NAME)" ] || { echo "usage: make new-tap NAME=my_source" >&2; exit 2; }
+	$(BIN)/bizops new-tap $(NAME)

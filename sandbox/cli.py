@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +19,43 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 LOG_LEVELS = click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False)
 
 
-@click.group()
+class _Emulators(click.Group):
+    """The declared commands, plus one per emulator module found by name: a module
+    ``bizops_sandbox.<name>`` with a world hook ``bizops_sandbox.world_<name>`` next to it and a
+    ``create_app(world)`` (what ``bizops new-tap`` generates). Found modules are imported only
+    when their command runs, so ``--help`` stays fast."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_found_emulators()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _found_emulators():
+            command = _found_command(cmd_name)
+        return command
+
+
+def _found_emulators() -> set[str]:
+    """Names of the emulator modules of this package that have a world hook module."""
+    import bizops_sandbox
+
+    modules = {info.name for info in pkgutil.iter_modules(bizops_sandbox.__path__)}
+    return {name for name in modules if f"world_{name}" in modules}
+
+
+def _found_command(name: str) -> click.Command:
+    @_emulator_options
+    def command(host: str, port: int, seed: int, size: str) -> None:
+        module = importlib.import_module(f"bizops_sandbox.{name}")
+        world = World.generate(seed=seed, size=size)
+        describe = f"{name} emulator (seed {seed}, {size} world)"
+        _serve_until_interrupted(module.create_app(world), host, port, describe)
+
+    help_text = f"Serve the {name} emulator until interrupted; print its URL as one line on stdout."
+    return click.command(name=name, help=help_text)(command)
+
+
+@click.group(cls=_Emulators)
 @click.option(
     "--log-level", default="INFO", type=LOG_LEVELS, envvar="BIZOPS_LOG_LEVEL",
     show_default=True, help="Level of the log messages written to stderr.",

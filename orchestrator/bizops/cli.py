@@ -115,6 +115,7 @@ def _register() -> None:
         cli_dashboards,
         cli_display,
         cli_metrics,
+        cli_new_tap,
         cli_project,
         cli_run,
         cli_state,
@@ -134,6 +135,7 @@ def _register() -> None:
         cli_test_tap,
         cli_display,
         cli_dashboards,
+        cli_new_tap,
     )
     for module in modules:
         for command in module.COMMANDS:

@@ -123,14 +123,20 @@ def password(database_url: str) -> str:
 def source_schemas(project: Any) -> dict[str, str]:
     """dbt vars naming each source's raw schema: the ``default_target_schema`` of the (first,
     by name) pipeline whose tap is that source's; sources without such a pipeline keep the
-    dbt project's defaults."""
+    dbt project's defaults. Any other tap ``tap-<source>`` names ``<source>_schema`` (dashes
+    as underscores): the var the staging of a source made by ``bizops new-tap`` reads, and
+    without which it is not built."""
     found: dict[str, str] = {}
     for name in sorted(project.pipelines):
         pipeline = project.pipelines[name]
-        for var, tap in SOURCE_TAPS.items():
-            schema = pipeline.target.config.get("default_target_schema")
-            if var not in found and pipeline.tap.name == tap and schema:
-                found[var] = str(schema)
+        schema = pipeline.target.config.get("default_target_schema")
+        if not schema:
+            continue
+        var = next((v for v, tap in SOURCE_TAPS.items() if tap == pipeline.tap.name), None)
+        if var is None and pipeline.tap.name.startswith("tap-"):
+            var = pipeline.tap.name[len("tap-") :].replace("-", "_") + "_schema"
+        if var is not None and var not in found:
+            found[var] = str(schema)
     return found
 
 
