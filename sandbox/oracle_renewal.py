@@ -33,13 +33,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bizops_sandbox.oracle_arr import ZERO, ChargeLine, charge_lines
+from bizops_sandbox.oracle_arr import COUNTED_STATUSES, ZERO, ChargeLine, charge_lines
 from bizops_sandbox.oracle_catalog import ALL, ZUORA_ARR, Metric
 from bizops_sandbox.oracle_periods import Period, Ratio, periods
 
 Record = dict[str, Any]
 GRACE_DAYS = 30
-COUNTED_STATUSES = frozenset({"Active", "Cancelled"})
 
 
 @dataclass(frozen=True)
