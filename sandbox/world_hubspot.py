@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bizops_sandbox.world_salesforce import SalesforceState
@@ -46,6 +46,7 @@ FORMS = (
     ("2b1f0d4e-0000-4000-8000-000000000003", "Webinar registration", "/webinar"),
     ("2b1f0d4e-0000-4000-8000-000000000004", "Ebook download", "/ebook"),
 )
+HISTORY_FORMS_CREATED = datetime(2021, 6, 1, tzinfo=UTC)
 STAGE_OF = {"Closed Won": "closedwon", "Closed Lost": "closedlost"}
 SITE = "https://www.bizops-demo.example"
 
