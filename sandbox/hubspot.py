@@ -131,13 +131,16 @@ class HubspotEmulator(FormRoutes, Emulator):
         world: the shared world (its HubSpot tables).
         per_ten_seconds, search_per_second, daily: the rate limits (HubSpot's for a
             Professional private app by default: 190 per 10 s, 5 searches/s, 650,000 a day).
+        search_cap: results a search query may page through (HubSpot: 10,000); lower in
+            tests, so a tap's windowing is exercised on a small world.
     """
 
     source = "hubspot"
 
     def __init__(self, world: World, *, per_ten_seconds: int = 190, search_per_second: int = 5,
-                 daily: int = 650_000) -> None:  # fmt: skip
+                 daily: int = 650_000, search_cap: int = SEARCH_CAP) -> None:  # fmt: skip
         super().__init__(world, RULES)
+        self.search_cap = search_cap
         self.limits = RateLimits(per_ten_seconds, search_per_second, daily)
         self._tokens: dict[str, bool] = {}  # access token -> still valid
         self.redact.add(CLIENT_SECRET)
@@ -256,10 +259,10 @@ class HubspotEmulator(FormRoutes, Emulator):
             sort_by, descending = _sort(body.get("sorts"), kind)
         except (SearchError, ValueError) as exc:
             return hubspot_error(400, str(exc), "VALIDATION_ERROR")
-        if offset + limit > SEARCH_CAP:
-            return hubspot_error(
-                400, f"There was a problem with the request. The maximum offset is {SEARCH_CAP}"
-                f" (after={offset}, limit={limit}).", "VALIDATION_ERROR")  # fmt: skip
+        if offset + limit > self.search_cap:
+            message = (f"There was a problem with the request. The maximum offset is "
+                       f"{self.search_cap} (after={offset}, limit={limit}).")  # fmt: skip
+            return hubspot_error(400, message, "VALIDATION_ERROR")
         rows = []
         for row in records(self.world, kind):
             props = all_properties(kind, row)

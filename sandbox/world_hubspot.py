@@ -95,7 +95,12 @@ class HubspotBuilder:
     def later(self, start: datetime, until: datetime | None, most_days: int = 400) -> datetime:
         """A whole-second moment after ``start``, at or before ``until`` when given."""
         moment = start + timedelta(seconds=self.rng.randint(60, most_days * 86_400))
-        return moment if until is None or moment <= until else until
+        if until is None or moment <= until:
+            return moment
+        # past the clock: a moment between start and the clock instead (not the clock itself,
+        # so records do not pile up on one instant)
+        span = int((until - start).total_seconds())
+        return start + timedelta(seconds=self.rng.randint(0, span)) if span > 0 else until
 
     def company(self, account: Record, until: datetime | None) -> Record:
         created = account["CreatedDate"]

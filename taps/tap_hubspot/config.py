@@ -18,16 +18,25 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
     th.Property(
         "base_url",
         th.URIType,
-        default="https://api.hubspot.example.com",
-        description="Root of the Hubspot API (the sandbox URL in tests); paths like "
-        "/v1/accounts hang off it.",
+        default="https://api.hubapi.com",
+        description="Root of the HubSpot API (the sandbox URL in tests); /crm/v3/... and "
+        "/oauth/v1/token hang off it.",
     ),
     th.Property(
-        "api_key",
+        "access_token",
         th.StringType,
-        required=True,
         secret=True,
-        description="API key, sent as 'Authorization: Bearer <api_key>' on every call.",
+        description="A private app's access token, sent as 'Authorization: Bearer ...'. "
+        "Give it, or client_id, client_secret and refresh_token (OAuth).",
+    ),
+    th.Property("client_id", th.StringType, description="OAuth app client id."),
+    th.Property("client_secret", th.StringType, secret=True, description="OAuth app secret."),
+    th.Property(
+        "refresh_token",
+        th.StringType,
+        secret=True,
+        description="OAuth refresh token, exchanged at /oauth/v1/token for 30-minute access "
+        "tokens (again when one expires).",
     ),
     th.Property(
         "start_date",
@@ -41,6 +50,13 @@ CONFIG_SCHEMA: dict[str, Any] = th.PropertiesList(
         default=100,
         description="Records asked for per page (the API allows 1 to 100).",
     ),
+    th.Property(
+        "search_cap",
+        th.IntegerType,
+        default=10_000,
+        description="Results the search API gives per query (HubSpot: 10,000); past it the "
+        "tap starts a new query from the last modification time it read.",
+    ),
     *http_settings.PROPERTIES,
 ).to_dict()
 
@@ -50,15 +66,19 @@ class HubspotConfig:
     """The validated settings of one tap run (see CONFIG_SCHEMA for their meaning)."""
 
     base_url: str
-    api_key: str
+    access_token: str | None
+    client_id: str | None
+    client_secret: str | None
+    refresh_token: str | None
     start_date: datetime
     page_size: int
+    search_cap: int
     max_tries: int
     rate_limit_max_wait: float
     request_timeout: float
 
     def __repr__(self) -> str:
-        # Keeps the API key out of any log line or traceback that formats the config.
+        # Keeps the secrets out of any log line or traceback that formats the config.
         return f"HubspotConfig(base_url={self.base_url!r}, page_size={self.page_size!r})"
 
 
@@ -72,10 +92,23 @@ def parse_config(raw: Mapping[str, Any]) -> HubspotConfig:
     page_size = READ.count("page_size", values["page_size"], minimum=1)
     if page_size > 100:
         raise READ.fail("page_size", f"must be at most 100, got {page_size}")
+    search_cap = READ.count("search_cap", values["search_cap"], minimum=page_size)
+    oauth = {k: values[k] for k in ("client_id", "client_secret", "refresh_token")}
+    if values["access_token"] is not None:
+        token = READ.text("access_token", values["access_token"])
+        oauth = {k: None for k in oauth}
+    else:
+        token = None
+        if not any(v is not None for v in oauth.values()):
+            raise READ.fail("access_token", "is required (or client_id, client_secret and "
+                            "refresh_token for OAuth)")  # fmt: skip
+        oauth = {k: READ.text(k, v) for k, v in oauth.items()}
     return HubspotConfig(
         base_url=READ.url("base_url", values["base_url"]),
-        api_key=READ.text("api_key", values["api_key"]),
+        access_token=token,
+        **oauth,
         start_date=READ.instant("start_date", values["start_date"]),
         page_size=page_size,
+        search_cap=search_cap,
         **http_settings.read(READ, values),
     )

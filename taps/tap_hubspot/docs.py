@@ -15,7 +15,7 @@ def catalog() -> dict[str, Any]:
     """The tap's catalog (its streams are declared: no API call)."""
     from tap_hubspot.tap import TapHubspot
 
-    config = {"api_key": "unused", "start_date": "2020-01-01T00:00:00Z"}
+    config = {"access_token": "unused", "start_date": "2020-01-01T00:00:00Z"}
     return TapHubspot(config=config, validate_config=False).catalog_dict
 
 

@@ -13,11 +13,11 @@ from bizops_core.redact import Redactor
 from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_hubspot.client import HubspotClient
 from tap_hubspot.config import CONFIG_SCHEMA, HubspotConfig, parse_config
-from tap_hubspot.streams import STREAMS, HubspotStream
+from tap_hubspot.streams import STREAMS, CrmStream
 
 
 class TapHubspot(Tap):
-    """Singer tap for Hubspot."""
+    """Singer tap for HubSpot (CRM v3 objects and the search API)."""
 
     name = "tap-hubspot"
     # the distribution that installs this tap, for --version/--about
@@ -44,11 +44,12 @@ class TapHubspot(Tap):
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema check, then our parse, both failing as a BizOps ConfigurationError
-        (exit code 2, one line naming the setting, the API key masked)."""
+        (exit code 2, one line naming the setting, the secrets masked)."""
         try:
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
-            redact = Redactor([str(self._config.get("api_key") or "")])
+            names = ("access_token", "client_secret", "refresh_token")
+            redact = Redactor([str(self._config.get(name) or "") for name in names])
             problems = redact("; ".join(exc.errors) or str(exc))
             message = f"tap-hubspot settings are invalid: {problems}"
             raise ConfigurationError(message) from exc
@@ -56,7 +57,7 @@ class TapHubspot(Tap):
             self._settings = parse_config(self.config)
         return errors
 
-    def discover_streams(self) -> list[HubspotStream]:
+    def discover_streams(self) -> list[CrmStream]:
         """One stream per declaration (the catalog needs no API call, but the SDK does not
         validate settings for --discover: a bad setting fails here too, naming itself)."""
         self.settings  # noqa: B018 - parsed for its errors

@@ -1,5 +1,6 @@
-"""tap-hubspot (made by bizops new-tap): the conformance suite against its
-emulator, a load through target-postgres into the warehouse, and its README tables."""
+"""tap-hubspot: the conformance suite against its emulator (OAuth), a load through
+target-postgres into the warehouse (private-app token), HubSpot's own cases (search windows
+past the 10,000 cap, archived records, auth failures), and its README tables."""
 
 from __future__ import annotations
 
@@ -9,27 +10,54 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from bizops_core.conformance import TapProcess, run_suite
-from bizops_sandbox.hubspot import API_KEY, create_app
+from bizops_sandbox.hubspot import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    PRIVATE_APP_TOKEN,
+    REFRESH_TOKEN,
+    create_app,
+)
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
-from bizops_sandbox.world_hubspot import accounts
 from tap_hubspot import docs
 
 BIN = Path(sys.executable).parent
-# The checks that must pass (the suite's checks that need no second stream or token expiry).
+# Every check of the suite passes (OAuth, so the expired-token check has a token to expire).
 PASSING = (
     "about-json", "about-markdown", "discover", "sync", "stdout-singer", "schema-first",
-    "records-valid", "keys-present", "state", "deselected-field", "full-table",
-    "incremental", "bad-config", "resume", "faults", "incremental-change", "secrets",
+    "records-valid", "keys-present", "state", "deselected-stream", "deselected-field",
+    "full-table", "incremental", "bad-config", "resume", "faults", "expired-token",
+    "incremental-change", "secrets",
 )  # fmt: skip
+STREAMS = ("companies", "contacts", "deals", "calls", "emails", "meetings", "notes")
 
 
-def tap_config(url: str) -> dict[str, object]:
-    """Settings pointing at the emulator; small pages, so pagination is exercised."""
-    return {"base_url": url, "api_key": API_KEY, "start_date": "2020-01-01T00:00:00Z",
-            "page_size": 10, "max_tries": 5}  # fmt: skip
+def tap_config(url: str, **more: object) -> dict[str, object]:
+    """Private-app settings pointing at the emulator; small pages, so paging is exercised."""
+    return {"base_url": url, "access_token": PRIVATE_APP_TOKEN, "page_size": 50,
+            "start_date": "2020-01-01T00:00:00Z", "max_tries": 5, **more}  # fmt: skip
+
+
+def oauth_config(url: str) -> dict[str, object]:
+    """OAuth settings: the tap refreshes its access token at the emulator."""
+    config = {k: v for k, v in tap_config(url).items() if k != "access_token"}
+    return {**config, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+            "refresh_token": REFRESH_TOKEN}  # fmt: skip
+
+
+def run_tap(config: dict[str, object], tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return subprocess.run([str(BIN / "tap-hubspot"), "--config", str(path), *args],
+                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+
+
+def records(stdout: str, stream: str) -> list[dict]:
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    return [m["record"] for m in lines if m["type"] == "RECORD" and m["stream"] == stream]
 
 
 @pytest.fixture
@@ -43,7 +71,7 @@ def emulator():
 
 
 def test_tap_passes_the_conformance_suite(emulator) -> None:
-    tap = TapProcess([str(BIN / "tap-hubspot")], tap_config(emulator.url))
+    tap = TapProcess([str(BIN / "tap-hubspot")], oauth_config(emulator.url))
     try:
         results = run_suite(tap, emulator=emulator.url)
     finally:
@@ -53,7 +81,7 @@ def test_tap_passes_the_conformance_suite(emulator) -> None:
     assert {name: statuses[name] for name in PASSING} == dict.fromkeys(PASSING, "pass")
 
 
-def test_tap_loads_every_account_into_the_warehouse(
+def test_tap_loads_every_contact_into_the_warehouse(
     emulator, tmp_path: Path, warehouse_url: str, db_schema: str, db
 ) -> None:
     tap_file, target_file = tmp_path / "tap.json", tmp_path / "target.json"
@@ -66,29 +94,75 @@ def test_tap_loads_every_account_into_the_warehouse(
                           text=True, timeout=300, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     with db.cursor() as cur:
-        columns = "id, name, salesforce_account_id, updated_at"
-        cur.execute(f'SELECT {columns} FROM "{db_schema}".accounts')
+        cur.execute(f'SELECT id, email, salesforcecontactid, salesforceleadid, updatedat '
+                    f'FROM "{db_schema}".contacts')  # fmt: skip
         loaded = sorted(cur.fetchall())
     world = World.generate(seed=42, size="small")
     expected = sorted(
-        (r["id"], r["name"], r["salesforce_account_id"], r["updated_at"]) for r in accounts(world)
-    )
-    assert len(loaded) == len(world.records("Account", source="salesforce")) == 42
+        (r["id"], r["properties"]["email"], r["properties"]["salesforcecontactid"],
+         r["properties"]["salesforceleadid"], r["updatedAt"])
+        for r in world.records("contacts", source="hubspot")
+    )  # fmt: skip
+    assert len(loaded) == 88
     assert loaded == expected
 
 
-def test_a_wrong_api_key_fails_with_the_apis_message(emulator, tmp_path: Path) -> None:
-    path = tmp_path / "config.json"
-    config = {**tap_config(emulator.url), "api_key": "wrong-key-123"}
-    path.write_text(json.dumps(config), encoding="utf-8")
-    done = subprocess.run([str(BIN / "tap-hubspot"), "--config", str(path)],
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+def test_a_wrong_access_token_fails_with_hubspots_message(emulator, tmp_path: Path) -> None:
+    done = run_tap(tap_config(emulator.url, access_token="pat-wrong-123"), tmp_path)
     assert done.returncode == 2
-    assert done.stderr.splitlines()[-1].endswith(
-        "| [config] GET v1/accounts -> HTTP 401: "
-        '{"error": "unauthorized", "message": "invalid API key"}'
-    )
-    assert "wrong-key-123" not in done.stdout + done.stderr
+    last = done.stderr.splitlines()[-1]
+    assert "| [config] GET crm/v3/objects/calls -> HTTP 401: " in last
+    assert '"category": "INVALID_AUTHENTICATION"' in last
+    assert "pat-wrong-123" not in done.stdout + done.stderr
+
+
+def test_a_wrong_refresh_token_fails_with_hubspots_message(emulator, tmp_path: Path) -> None:
+    done = run_tap({**oauth_config(emulator.url), "refresh_token": "stale-refresh"}, tmp_path)
+    assert done.returncode == 1 or done.returncode == 2
+    last = done.stderr.splitlines()[-1]
+    assert "POST oauth/v1/token -> HTTP 400: " in last
+    assert '"status": "BAD_REFRESH_TOKEN"' in last
+    assert "stale-refresh" not in done.stdout + done.stderr
+
+
+def test_search_windows_past_the_cap_emit_every_record_once(tmp_path: Path) -> None:
+    """With the emulator refusing to page past 30 results per query, contacts (88) come in
+    several queries, each restarted at the last modification time read: all, once each."""
+    world = World.generate(seed=42, size="small")
+    server = serve(create_app(world, search_cap=30))
+    try:
+        done = run_tap(tap_config(server.url, page_size=10, search_cap=30), tmp_path)
+        log = requests.get(f"{server.url}/__sandbox/requests", timeout=10).json()
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = [r["id"] for r in records(done.stdout, "contacts")]
+    live = [r for r in world.records("contacts", source="hubspot") if not r["archived"]]
+    assert sorted(got, key=int) == sorted((r["id"] for r in live), key=int)
+    searches = [e for e in log if e["path"] == "/crm/v3/objects/contacts/search"]
+    # never past the cap (400); a 429 of the search API's per-second limit is waited out
+    assert {e["status"] for e in searches} <= {200, 429}
+    starts = {json.loads(e["body"])["filterGroups"][0]["filters"][0]["value"] for e in searches}
+    assert len(starts) >= 3  # 88 records, 30 per query
+
+
+def test_archived_records_come_in_the_next_run_marked_archived(emulator, tmp_path) -> None:
+    first = run_tap(tap_config(emulator.url), tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    state = [json.loads(line) for line in first.stdout.splitlines()]
+    state = [m["value"] for m in state if m["type"] == "STATE"][-1]
+    counts = {"creates": 0, "updates": 0, "deletes": 2}
+    changes = requests.post(f"{emulator.url}/__sandbox/mutate", json=counts, timeout=30).json()
+    (tmp_path / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    second = run_tap(tap_config(emulator.url), tmp_path, "--state", str(tmp_path / "state.json"))
+    assert second.returncode == 0, second.stderr[-2000:]
+    contacts = records(second.stdout, "contacts")
+    archived = {r["id"]: r for r in contacts if r["archived"]}
+    assert sorted(archived) == sorted(changes["contacts"]["deleted"])
+    assert all(r["archivedAt"] for r in archived.values())
+    mark = state["bookmarks"]["contacts"]["replication_key_value"]
+    again = {r["id"] for r in contacts if not r["archived"]}
+    assert all(r["updatedAt"] == mark for r in contacts if r["id"] in again)
 
 
 def test_readme_tables_are_current() -> None:
