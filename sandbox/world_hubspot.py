@@ -240,19 +240,3 @@ def mirror(
 
 def _url(path: str, channel: tuple[str, str, str], campaign: str) -> str:
     return f"{SITE}{path}?utm_source={channel[0]}&utm_medium={channel[1]}&utm_campaign={campaign}"
-
-
-def accounts(world: Any) -> list[Record]:
-    """The generated skeleton's accounts (one per live Salesforce Account); the emulator's
-    template stream reads it until the CRM v3 routes replace it."""
-    return [
-        {
-            "id": "acc_" + account["Id"],
-            "name": account["Name"],
-            "salesforce_account_id": account["Id"],
-            "created_at": account["CreatedDate"],
-            "updated_at": account["LastModifiedDate"],
-        }
-        for account in world.records("Account", source="salesforce")
-        if not account.get("IsDeleted")
-    ]
