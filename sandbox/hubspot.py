@@ -20,7 +20,7 @@ from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
 from bizops_sandbox.emulator import Emulator, json_response
-from bizops_sandbox.hubspot_forms import FORM_RULES, FormRoutes
+from bizops_sandbox.hubspot_forms import FORM_RULES, FormRoutes, conversion_id
 from bizops_sandbox.hubspot_wire import (
     ASSOCIATION_TYPES,
     OBJECTS,
@@ -348,6 +348,10 @@ class HubspotEmulator(FormRoutes, Emulator):
             return answer
         changes = answer.get_json()
         engagements = changes.pop("engagements")
+        changes["form_submissions"] = {
+            verb: [conversion_id(i) for i in ids]
+            for verb, ids in changes["form_submissions"].items()
+        }
         kinds = {r["id"]: r["properties"]["hs_engagement_type"]
                  for r in self.world.records("engagements", source="hubspot")}  # fmt: skip
         for kind in OBJECTS.values():

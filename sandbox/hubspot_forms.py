@@ -51,10 +51,15 @@ class FormRoutes:
         return json_response(body)
 
 
+def conversion_id(record_id: str) -> str:
+    """The ``conversionId`` the API gives the world's form submission ``record_id``."""
+    return f"c0a8{int(record_id):028x}"
+
+
 def _submission(row: dict[str, Any]) -> dict[str, Any]:
     props = row["properties"]
     return {
-        "conversionId": f"c0a8{int(row['id']):028x}",
+        "conversionId": conversion_id(row["id"]),
         "submittedAt": int(props["submittedAt"].timestamp() * 1000),
         "values": [{"name": "email", "value": props["email"]}],
         "pageUrl": props["pageUrl"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import click
-from singer_sdk import Tap
+from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 
 from bizops_core.errors import ConfigurationError
@@ -13,7 +13,7 @@ from bizops_core.redact import Redactor
 from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_hubspot.client import HubspotClient
 from tap_hubspot.config import CONFIG_SCHEMA, HubspotConfig, parse_config
-from tap_hubspot.streams import STREAMS, CrmStream
+from tap_hubspot.streams import ALL_STREAMS
 
 
 class TapHubspot(Tap):
@@ -57,11 +57,11 @@ class TapHubspot(Tap):
             self._settings = parse_config(self.config)
         return errors
 
-    def discover_streams(self) -> list[CrmStream]:
+    def discover_streams(self) -> list[Stream]:
         """One stream per declaration (the catalog needs no API call, but the SDK does not
         validate settings for --discover: a bad setting fails here too, naming itself)."""
         self.settings  # noqa: B018 - parsed for its errors
-        return [stream(self) for stream in STREAMS]
+        return [stream(self) for stream in ALL_STREAMS]
 
     @classmethod
     def get_singer_command(cls) -> click.Command:

@@ -165,6 +165,22 @@ def test_archived_records_come_in_the_next_run_marked_archived(emulator, tmp_pat
     assert all(r["updatedAt"] == mark for r in contacts if r["id"] in again)
 
 
+def test_form_submissions_are_every_submission_with_its_utm_page(emulator, tmp_path) -> None:
+    done = run_tap(tap_config(emulator.url), tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    got = sorted((r["conversionId"], r["submittedAt"], r["pageUrl"], r["values"][0]["value"])
+                 for r in records(done.stdout, "form_submissions"))  # fmt: skip
+    world = World.generate(seed=42, size="small")
+    want = sorted(
+        (f"c0a8{int(r['id']):028x}",
+         r["properties"]["submittedAt"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+         r["properties"]["pageUrl"], r["properties"]["email"])
+        for r in world.records("form_submissions", source="hubspot")
+    )  # fmt: skip
+    assert len(got) == 88
+    assert got == want
+
+
 def test_readme_tables_are_current() -> None:
     readme = docs.README.read_text(encoding="utf-8")
     assert docs.render(readme) == readme, "run: python -m tap_hubspot.docs"
