@@ -24,6 +24,33 @@ class TokenExpired(ConfigurationError):
     """401 EXPIRED_AUTHENTICATION: the OAuth access token expired; refresh it once."""
 
 
+class DailyLimitReached(BizOpsError):
+    """429 with ``"policyName": "DAILY"``: the portal's daily API limit is used up. Waiting is
+    pointless (it resets at midnight in the portal's time zone), so the run stops at once with
+    the transient exit code, its state kept. Not a RetriableError: the HTTP layer must not
+    wait it out like a per-second limit."""
+
+    kind = "transient"
+    exit_code = 75
+
+
+def stop_at_daily_limit(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """A requests response hook: raise :class:`DailyLimitReached` for HubSpot's daily 429
+    (the HTTP layer would otherwise wait it out as a rate limit for rate_limit_max_wait)."""
+    if response.status_code != 429:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    if isinstance(body, dict) and body.get("policyName") == "DAILY":
+        daily = response.headers.get("X-HubSpot-RateLimit-Daily", "?")
+        raise DailyLimitReached(
+            f"HubSpot's daily API limit ({daily} requests) is used up; run again after it "
+            "resets (midnight in the portal's time zone)"
+        )
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a list or search: its records and the ``after`` of the next (None: last)."""
@@ -70,6 +97,7 @@ class HubspotClient:
             vendor_error=hubspot_quirk,
             headers={"Accept": "application/json"},
         )
+        self._http.session.hooks["response"].append(stop_at_daily_limit)
         self._token: str | None = config.access_token
 
     def pages(self, path: str, params: Mapping[str, str]) -> Iterator[Page]:

@@ -181,6 +181,40 @@ def test_form_submissions_are_every_submission_with_its_utm_page(emulator, tmp_p
     assert got == want
 
 
+def test_the_daily_limit_stops_the_run_at_once_with_the_transient_code(tmp_path) -> None:
+    server = serve(create_app(World.generate(seed=42, size="small"), daily=3))
+    try:
+        done = run_tap(tap_config(server.url), tmp_path)
+        log = requests.get(f"{server.url}/__sandbox/requests", timeout=10).json()
+    finally:
+        server.stop()
+    assert done.returncode == 75
+    assert done.stderr.splitlines()[-1].endswith(
+        "HubSpot's daily API limit (3 requests) is used up; run again after it resets "
+        "(midnight in the portal's time zone)"
+    )
+    assert [e["status"] for e in log] == [200, 200, 200, 429]
+
+
+def test_search_429s_are_waited_out_by_hubspots_interval_header(tmp_path) -> None:
+    """One search a second: the tap's searches are refused with HubSpot's SECONDLY 429 and
+    its 1000 ms interval header, waited out, and every contact still comes once."""
+    world = World.generate(seed=42, size="small")
+    server = serve(create_app(world, search_per_second=1))
+    try:
+        done = run_tap(tap_config(server.url, page_size=20), tmp_path)
+        log = requests.get(f"{server.url}/__sandbox/requests", timeout=10).json()
+    finally:
+        server.stop()
+    assert done.returncode == 0, done.stderr[-2000:]
+    refused = [e for e in log if e["status"] == 429]
+    assert refused and all(e["path"].endswith("/search") for e in refused)
+    assert "rate limited by 127.0.0.1" in done.stderr and "waiting 1 s" in done.stderr
+    got = [r["id"] for r in records(done.stdout, "contacts")]
+    live = [r["id"] for r in world.records("contacts", source="hubspot") if not r["archived"]]
+    assert sorted(got, key=int) == sorted(live, key=int)
+
+
 def test_readme_tables_are_current() -> None:
     readme = docs.README.read_text(encoding="utf-8")
     assert docs.render(readme) == readme, "run: python -m tap_hubspot.docs"
