@@ -34,6 +34,8 @@ from bizops_sandbox.hubspot_wire import (
 )  # fmt: skip
 from bizops_sandbox.world import World
 
+Record = dict[str, Any]
+
 PRIVATE_APP_TOKEN = "pat-na1-sandbox-private-app-token"  # noqa: S105 - the sandbox's fake
 API_KEY = PRIVATE_APP_TOKEN  # the name the generated kit uses
 CLIENT_ID = "sandbox-client-id"
@@ -143,8 +145,26 @@ class HubspotEmulator(FormRoutes, Emulator):
         self.search_cap = search_cap
         self.limits = RateLimits(per_ten_seconds, search_per_second, daily)
         self._tokens: dict[str, bool] = {}  # access token -> still valid
+        # Each object's records (by id) and their wire properties, as of the world's clock:
+        # every mutation moves the clock, so a cached copy is current while the clock is.
+        self._cache: dict[str, tuple[Any, list[tuple[Record, dict[str, Any]]]]] = {}
         self.redact.add(CLIENT_SECRET)
         self.redact.add(REFRESH_TOKEN)
+
+    def _records(self, kind: CrmObject) -> list[Record]:
+        return [row for row, _ in self._indexed(kind)]
+
+    def _indexed(self, kind: CrmObject) -> list[tuple[Record, dict[str, Any]]]:
+        """The records of ``kind`` by id, each with its wire properties (cached per clock)."""
+        now = self.world.now
+        with self._lock:
+            cached = self._cache.get(kind.name)
+        if cached is not None and cached[0] == now:
+            return cached[1]
+        rows = [(row, all_properties(kind, row)) for row in records(self.world, kind)]
+        with self._lock:
+            self._cache[kind.name] = (now, rows)
+        return rows
 
     # -- auth and limits --------------------------------------------------------------------
 
@@ -228,7 +248,7 @@ class HubspotEmulator(FormRoutes, Emulator):
         except ValueError as exc:
             return hubspot_error(400, str(exc), "VALIDATION_ERROR")
         archived = request.args.get("archived", "false").lower() == "true"
-        rows = [r for r in records(self.world, kind) if r["archived"] == archived]
+        rows = [r for r in self._records(kind) if r["archived"] == archived]
         rows = [r for r in rows if int(r["id"]) >= after]
         page = rows[:limit]
         body: dict[str, Any] = {"results": [wire(kind, r, _names(request)) for r in page]}
@@ -239,7 +259,7 @@ class HubspotEmulator(FormRoutes, Emulator):
     def get_object(self, request: Request, obj: str, record_id: str) -> Response:
         kind = OBJECTS[obj]
         archived = request.args.get("archived", "false").lower() == "true"
-        for row in records(self.world, kind):
+        for row in self._records(kind):
             if row["id"] == record_id and row["archived"] == archived:
                 return json_response(wire(kind, row, _names(request)))
         return hubspot_error(404, f"Object not found.  objectId are usually numeric. {record_id}",
@@ -263,12 +283,8 @@ class HubspotEmulator(FormRoutes, Emulator):
             message = (f"There was a problem with the request. The maximum offset is "
                        f"{self.search_cap} (after={offset}, limit={limit}).")  # fmt: skip
             return hubspot_error(400, message, "VALIDATION_ERROR")
-        rows = []
-        for row in records(self.world, kind):
-            props = all_properties(kind, row)
-            if not row["archived"] and match(props):
-                rows.append((props, row))
-        rows.sort(key=lambda pair: int(pair[1]["id"]))
+        rows = [(props, row) for row, props in self._indexed(kind)
+                if not row["archived"] and match(props)]  # fmt: skip
         rows.sort(key=lambda pair: _sort_key(pair[0].get(sort_by)), reverse=descending)
         page = rows[offset : offset + limit]
         answer: dict[str, Any] = {
@@ -283,7 +299,7 @@ class HubspotEmulator(FormRoutes, Emulator):
         """``GET /crm/v3/properties/{obj}``: name, label, type and field type of each."""
         kind = OBJECTS[obj]
         seen: dict[str, str] = {}
-        for row in records(self.world, kind):
+        for row in self._records(kind):
             for name, value in all_properties(kind, row).items():
                 if name not in seen or seen[name] == "string":
                     seen[name] = _type(name, value)
@@ -325,13 +341,13 @@ class HubspotEmulator(FormRoutes, Emulator):
 
     def _links(self, source: CrmObject, target: CrmObject) -> dict[str, list[str]]:
         """Live ``source`` id -> live ``target`` ids, either side of the stored association."""
-        live_targets = {r["id"] for r in records(self.world, target) if not r["archived"]}
+        live_targets = {r["id"] for r in self._records(target) if not r["archived"]}
         out: dict[str, list[str]] = {}
-        for row in records(self.world, source):
+        for row in self._records(source):
             if not row["archived"]:
                 out[row["id"]] = [i for i in row["associations"].get(target.table, [])
                                   if i in live_targets]  # fmt: skip
-        for row in records(self.world, target):
+        for row in self._records(target):
             if row["archived"]:
                 continue
             for back in row["associations"].get(source.table, []):
