@@ -104,7 +104,7 @@ class CrmStream(CatalogReplication, Stream):
 
     def _searched(self, since: datetime) -> Iterator[dict[str, Any]]:
         settings = self._tap.settings
-        limit, cap = settings.page_size, settings.search_cap
+        limit, cap = settings.search_page_size, settings.search_cap
         start, offset = epoch_ms(since), 0
         last, tied = "", set()  # the last updatedAt emitted and the ids emitted at it
         while True:

@@ -38,6 +38,7 @@ STREAMS = ("companies", "contacts", "deals", "calls", "emails", "meetings", "not
 def tap_config(url: str, **more: object) -> dict[str, object]:
     """Private-app settings pointing at the emulator; small pages, so paging is exercised."""
     return {"base_url": url, "access_token": PRIVATE_APP_TOKEN, "page_size": 50,
+            "search_page_size": 50,
             "start_date": "2020-01-01T00:00:00Z", "max_tries": 5, **more}  # fmt: skip
 
 
@@ -131,7 +132,7 @@ def test_search_windows_past_the_cap_emit_every_record_once(tmp_path: Path) -> N
     world = World.generate(seed=42, size="small")
     server = serve(create_app(world, search_cap=30))
     try:
-        done = run_tap(tap_config(server.url, page_size=10, search_cap=30), tmp_path)
+        done = run_tap(tap_config(server.url, search_page_size=10, search_cap=30), tmp_path)
         log = requests.get(f"{server.url}/__sandbox/requests", timeout=10).json()
     finally:
         server.stop()
@@ -202,7 +203,7 @@ def test_search_429s_are_waited_out_by_hubspots_interval_header(tmp_path) -> Non
     world = World.generate(seed=42, size="small")
     server = serve(create_app(world, search_per_second=1))
     try:
-        done = run_tap(tap_config(server.url, page_size=20), tmp_path)
+        done = run_tap(tap_config(server.url, search_page_size=20), tmp_path)
         log = requests.get(f"{server.url}/__sandbox/requests", timeout=10).json()
     finally:
         server.stop()
@@ -213,6 +214,23 @@ def test_search_429s_are_waited_out_by_hubspots_interval_header(tmp_path) -> Non
     got = [r["id"] for r in records(done.stdout, "contacts")]
     live = [r["id"] for r in world.records("contacts", source="hubspot") if not r["archived"]]
     assert sorted(got, key=int) == sorted(live, key=int)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"search_page_size": 500}, "tap-hubspot setting 'search_page_size' must be at most 200, "
+         "got 500"),
+        ({"access_token": None}, "tap-hubspot setting 'access_token' is required (or client_id, "
+         "client_secret and refresh_token for OAuth)"),
+    ],
+)  # fmt: skip
+def test_a_bad_setting_fails_naming_it(tmp_path: Path, change: dict, message: str) -> None:
+    config = {k: v for k, v in {**tap_config("http://127.0.0.1:9"), **change}.items() if v}
+    done = run_tap(config, tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].endswith(message)
+    assert done.stdout == ""
 
 
 def test_readme_tables_are_current() -> None:
