@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bizops_sandbox.world_hubspot import HubspotBuilder, HubspotState, build_hubspot
+from bizops_sandbox.world_hubspot_mutate import mutate_hubspot
 from bizops_sandbox.world_salesforce import SalesforceBuilder, SalesforceState
 from bizops_sandbox.world_salesforce_accounts import AccountMaker, Customer
 from bizops_sandbox.world_salesforce_mutate import mutate_salesforce
@@ -42,7 +44,7 @@ SIZES: dict[str, SizeProfile] = {
     "medium": SizeProfile(accounts=1_000, prospects=400),
     "large": SizeProfile(accounts=12_000, prospects=5_000),
 }
-SOURCES = ("zuora", "salesforce")
+SOURCES = ("zuora", "salesforce", "hubspot")
 
 Record = dict[str, Any]
 MutationResult = dict[str, dict[str, list[str]]]
@@ -67,6 +69,7 @@ class World:
         self._salesforce = salesforce
         self._now = now
         self._mutations = 0
+        self._hubspot = HubspotState()  # set by generate (mirrors the Salesforce side)
         self._lock = threading.RLock()
 
     @classmethod
@@ -101,7 +104,9 @@ class World:
             maker.customer(customer, created, last)
         for _ in range(profile.prospects):
             maker.prospect(HISTORY_START + timedelta(seconds=maker.rng.randrange(span)), last)
-        return cls(seed, size, state, crm, START_CLOCK)
+        world = cls(seed, size, state, crm, START_CLOCK)
+        world._hubspot = build_hubspot(crm, random.Random(f"{seed}:hubspot"), last)  # noqa: S311
+        return world
 
     @property
     def now(self) -> datetime:
@@ -196,14 +201,21 @@ class World:
                 maker, list(customers(self._zuora, new_accounts)), old, new,
                 updates=updates, deletes=deletes,
             )  # fmt: skip
+            hub_rng = random.Random(f"{self.seed}:hubspot:{self._mutations}")  # noqa: S311
+            hub = mutate_hubspot(
+                HubspotBuilder(self._hubspot, self._salesforce, hub_rng), crm, old, new,
+                updates=updates, deletes=deletes,
+            )  # fmt: skip
             self._now = new
-            return {"zuora": result, "salesforce": crm}
+            return {"zuora": result, "salesforce": crm, "hubspot": hub}
 
     def _tables(self, source: str) -> dict[str, dict[str, Record]]:
         if source == "zuora":
             return self._zuora.tables
         if source == "salesforce":
             return self._salesforce.tables
+        if source == "hubspot":
+            return self._hubspot.tables
         raise KeyError(f"the world has no data for source {source!r}")
 
 

@@ -1,0 +1,1 @@
+"""tap-hubspot: a Singer tap for Hubspot, made by bizops new-tap."""
