@@ -26,18 +26,48 @@ Activity = tuple[int, int, datetime, int, int | None, int, str, tuple[tuple[str,
 VISIT, FORM, OPEN, CLICK = 1, 2, 10, 11
 # id, name, description, primary attribute (name, dataType), other attributes
 ACTIVITY_TYPES: tuple[tuple[int, str, str, tuple[str, str], tuple[tuple[str, str], ...]], ...] = (
-    (VISIT, "Visit Webpage", "User visits a web page", ("Webpage ID", "integer"),
-     (("Client IP Address", "string"), ("Query Parameters", "string"),
-      ("Referrer URL", "string"), ("Webpage URL", "string"))),
-    (FORM, "Fill Out Form", "User fills out and submits a form on a web page",
-     ("Webform ID", "integer"), (("Form Fields", "text"), ("Webpage ID", "integer"))),
-    (OPEN, "Open Email", "User opens a Marketo email", ("Mailing ID", "integer"),
-     (("Campaign Run ID", "integer"), ("Device", "string"), ("Is Mobile Device", "boolean"))),
-    (CLICK, "Click Email", "User clicks on a link in a Marketo email", ("Mailing ID", "integer"),
-     (("Campaign Run ID", "integer"), ("Link", "string"), ("Device", "string"))),
-)  # fmt: skip
-PAGES = ((1001, "/"), (1002, "/pricing"), (1003, "/product"), (1004, "/blog"),
-         (1005, "/customers"), (1006, "/docs"))  # fmt: skip
+    (
+        VISIT,
+        "Visit Webpage",
+        "User visits a web page",
+        ("Webpage ID", "integer"),
+        (
+            ("Client IP Address", "string"),
+            ("Query Parameters", "string"),
+            ("Referrer URL", "string"),
+            ("Webpage URL", "string"),
+        ),
+    ),
+    (
+        FORM,
+        "Fill Out Form",
+        "User fills out and submits a form on a web page",
+        ("Webform ID", "integer"),
+        (("Form Fields", "text"), ("Webpage ID", "integer")),
+    ),
+    (
+        OPEN,
+        "Open Email",
+        "User opens a Marketo email",
+        ("Mailing ID", "integer"),
+        (("Campaign Run ID", "integer"), ("Device", "string"), ("Is Mobile Device", "boolean")),
+    ),
+    (
+        CLICK,
+        "Click Email",
+        "User clicks on a link in a Marketo email",
+        ("Mailing ID", "integer"),
+        (("Campaign Run ID", "integer"), ("Link", "string"), ("Device", "string")),
+    ),
+)
+PAGES = (
+    (1001, "/"),
+    (1002, "/pricing"),
+    (1003, "/product"),
+    (1004, "/blog"),
+    (1005, "/customers"),
+    (1006, "/docs"),
+)
 FORMS = ((2001, "Contact Us"), (2002, "Demo Request"), (2003, "Webinar Registration"))
 # Salesforce campaign Type -> (Marketo program type, channel, status when sent, when responded)
 CHANNELS: dict[str | None, tuple[str, str, str, str]] = {
@@ -93,43 +123,64 @@ def lead_fields(tables: dict[str, dict[str, Record]], sf_id: str) -> Record:
         contact = tables["Contact"].get(lead["ConvertedContactId"] or "")
         source = contact or lead
         return {
-            "email": source["Email"], "firstName": source["FirstName"],
-            "lastName": source["LastName"], "company": lead["Company"],
-            "title": source["Title"], "leadSource": lead["LeadSource"],
-            "leadStatus": lead["Status"], "sfdcType": "Contact" if contact else "Lead",
-            "sfdcLeadId": sf_id, "sfdcContactId": lead["ConvertedContactId"],
+            "email": source["Email"],
+            "firstName": source["FirstName"],
+            "lastName": source["LastName"],
+            "company": lead["Company"],
+            "title": source["Title"],
+            "leadSource": lead["LeadSource"],
+            "leadStatus": lead["Status"],
+            "sfdcType": "Contact" if contact else "Lead",
+            "sfdcLeadId": sf_id,
+            "sfdcContactId": lead["ConvertedContactId"],
             "sfdcAccountId": lead["ConvertedAccountId"],
             "unsubscribed": bool(contact and contact["HasOptedOutOfEmail"]),
-        }  # fmt: skip
+        }
     contact = tables["Contact"][sf_id]
     account = tables["Account"].get(contact["AccountId"]) or {}
     return {
-        "email": contact["Email"], "firstName": contact["FirstName"],
-        "lastName": contact["LastName"], "company": account.get("Name"),
-        "title": contact["Title"], "leadSource": contact["LeadSource"], "leadStatus": None,
-        "sfdcType": "Contact", "sfdcLeadId": None, "sfdcContactId": sf_id,
-        "sfdcAccountId": contact["AccountId"], "unsubscribed": contact["HasOptedOutOfEmail"],
-    }  # fmt: skip
+        "email": contact["Email"],
+        "firstName": contact["FirstName"],
+        "lastName": contact["LastName"],
+        "company": account.get("Name"),
+        "title": contact["Title"],
+        "leadSource": contact["LeadSource"],
+        "leadStatus": None,
+        "sfdcType": "Contact",
+        "sfdcLeadId": None,
+        "sfdcContactId": sf_id,
+        "sfdcAccountId": contact["AccountId"],
+        "unsubscribed": contact["HasOptedOutOfEmail"],
+    }
 
 
 def sf_modified(tables: dict[str, dict[str, Record]], sf_id: str) -> datetime:
     """When the Salesforce side of a lead last changed (the lead and the contact it became)."""
     record = tables["Lead"].get(sf_id) or tables["Contact"][sf_id]
     contact = tables["Contact"].get(record.get("ConvertedContactId") or "")
-    return max(record["LastModifiedDate"], contact["LastModifiedDate"] if contact else record[
-        "LastModifiedDate"])  # fmt: skip
+    return max(
+        record["LastModifiedDate"],
+        contact["LastModifiedDate"] if contact else record["LastModifiedDate"],
+    )
 
 
 def program_record(program_id: int, campaign: Record) -> Record:
     """The program mirroring Salesforce ``campaign``, its actual cost in monthly period costs."""
     kind, channel, _, _ = CHANNELS.get(campaign["Type"], CHANNELS[None])
     return {
-        "id": program_id, "name": campaign["Name"], "description": "",
-        "type": kind, "channel": channel, "status": "on" if campaign["IsActive"] else "locked",
-        "workspace": "Default", "sfdcId": campaign["Id"], "sfdcName": campaign["Name"],
+        "id": program_id,
+        "name": campaign["Name"],
+        "description": "",
+        "type": kind,
+        "channel": channel,
+        "status": "on" if campaign["IsActive"] else "locked",
+        "workspace": "Default",
+        "sfdcId": campaign["Id"],
+        "sfdcName": campaign["Name"],
         "costs": period_costs(campaign["StartDate"], campaign["EndDate"], campaign["ActualCost"]),
-        "createdAt": campaign["CreatedDate"], "updatedAt": campaign["LastModifiedDate"],
-    }  # fmt: skip
+        "createdAt": campaign["CreatedDate"],
+        "updatedAt": campaign["LastModifiedDate"],
+    }
 
 
 def period_costs(start: date, end: date, total: Decimal | None) -> list[Record]:
@@ -141,19 +192,24 @@ def period_costs(start: date, end: date, total: Decimal | None) -> list[Record]:
         months.append(date(last.year + last.month // 12, last.month % 12 + 1, 1))
     whole = int(total or 0)
     share, rest = divmod(whole, len(months))
-    return [{"startDate": m, "cost": share + (rest if i == 0 else 0), "note": ""}
-            for i, m in enumerate(months)]  # fmt: skip
+    return [
+        {"startDate": m, "cost": share + (rest if i == 0 else 0), "note": ""}
+        for i, m in enumerate(months)
+    ]
 
 
 def member_record(program: Record, lead_id: int, member: Record) -> Record:
     """The program member of ``lead_id`` mirroring Salesforce campaign member ``member``."""
     _, _, sent, responded = CHANNELS.get(_type_of(program), CHANNELS[None])
     return {
-        "programId": program["id"], "leadId": lead_id,
+        "programId": program["id"],
+        "leadId": lead_id,
         "progressionStatus": responded if member["HasResponded"] else sent,
-        "reachedSuccess": bool(member["HasResponded"]), "membershipDate": member["CreatedDate"],
-        "sfdcCampaignMemberId": member["Id"], "updatedAt": member["LastModifiedDate"],
-    }  # fmt: skip
+        "reachedSuccess": bool(member["HasResponded"]),
+        "membershipDate": member["CreatedDate"],
+        "sfdcCampaignMemberId": member["Id"],
+        "updatedAt": member["LastModifiedDate"],
+    }
 
 
 def _type_of(program: Record) -> str | None:
@@ -166,8 +222,18 @@ def person_activities(
     """A new lead's form fill at its creation and its web visits up to ``until``."""
     form_id, form = rng.choice(FORMS)
     page_id, _ = rng.choice(PAGES)
-    made: list[Activity] = [(0, lead_id, created, FORM, None, form_id, form, (
-        ("Form Fields", f'{{"Email":"lead{lead_id}"}}'), ("Webpage ID", page_id)))]  # fmt: skip
+    made: list[Activity] = [
+        (
+            0,
+            lead_id,
+            created,
+            FORM,
+            None,
+            form_id,
+            form,
+            (("Form Fields", f'{{"Email":"lead{lead_id}"}}'), ("Webpage ID", page_id)),
+        )
+    ]
     span = max(int((until - created).total_seconds()), 0)
     for _ in range(rng.randint(2, 14)):
         page_id, _ = rng.choice(PAGES)
@@ -178,11 +244,21 @@ def person_activities(
 def visit(rng: random.Random, lead_id: int, at: datetime, page_id: int) -> Activity:
     """A Visit Webpage activity."""
     page = dict(PAGES)[page_id]
-    return (0, lead_id, at, VISIT, None, page_id, f"bizops.example{page}", (
-        ("Client IP Address", f"198.51.100.{rng.randint(1, 254)}"),
-        ("Query Parameters", rng.choice(("", "utm_source=google", "utm_medium=email"))),
-        ("Referrer URL", rng.choice(("", "https://www.google.com/"))),
-        ("Webpage URL", page)))  # fmt: skip
+    return (
+        0,
+        lead_id,
+        at,
+        VISIT,
+        None,
+        page_id,
+        f"bizops.example{page}",
+        (
+            ("Client IP Address", f"198.51.100.{rng.randint(1, 254)}"),
+            ("Query Parameters", rng.choice(("", "utm_source=google", "utm_medium=email"))),
+            ("Referrer URL", rng.choice(("", "https://www.google.com/"))),
+            ("Webpage URL", page),
+        ),
+    )
 
 
 def email_activities(rng: random.Random, member: Record, until: datetime) -> list[Activity]:
@@ -192,14 +268,36 @@ def email_activities(rng: random.Random, member: Record, until: datetime) -> lis
     if opened > until:
         return []
     mailing, run = 3000 + member["programId"], rng.randint(1, 5)
-    made: list[Activity] = [(0, member["leadId"], opened, OPEN, None, mailing,
-                             f"Mailing {mailing}", (("Campaign Run ID", run), ("Device", "Desktop"),
-                                                    ("Is Mobile Device", False)))]  # fmt: skip
+    made: list[Activity] = [
+        (
+            0,
+            member["leadId"],
+            opened,
+            OPEN,
+            None,
+            mailing,
+            f"Mailing {mailing}",
+            (("Campaign Run ID", run), ("Device", "Desktop"), ("Is Mobile Device", False)),
+        )
+    ]
     if member["reachedSuccess"] or rng.random() < 0.2:
         clicked = min(opened + timedelta(seconds=rng.randint(5, 600)), until)
-        made.append((0, member["leadId"], clicked, CLICK, None, mailing, f"Mailing {mailing}", (
-            ("Campaign Run ID", run), ("Link", "https://bizops.example/pricing"),
-            ("Device", "Desktop"))))  # fmt: skip
+        made.append(
+            (
+                0,
+                member["leadId"],
+                clicked,
+                CLICK,
+                None,
+                mailing,
+                f"Mailing {mailing}",
+                (
+                    ("Campaign Run ID", run),
+                    ("Link", "https://bizops.example/pricing"),
+                    ("Device", "Desktop"),
+                ),
+            )
+        )
     return made
 
 
@@ -242,9 +340,13 @@ def add_lead(state: MarketoState, rng: random.Random, tables, sf_id: str, until)
     lead_id, state.next_lead = state.next_lead, state.next_lead + 1
     record = tables["Lead"].get(sf_id) or tables["Contact"][sf_id]
     created = record["CreatedDate"]
-    state.leads[lead_id] = {"id": lead_id, **lead_fields(tables, sf_id),
-                            "leadScore": rng.randint(0, 100), "createdAt": created,
-                            "updatedAt": sf_modified(tables, sf_id)}  # fmt: skip
+    state.leads[lead_id] = {
+        "id": lead_id,
+        **lead_fields(tables, sf_id),
+        "leadScore": rng.randint(0, 100),
+        "createdAt": created,
+        "updatedAt": sf_modified(tables, sf_id),
+    }
     for key in (sf_id, record.get("ConvertedContactId")):
         if key:
             state.lead_of_sfdc[key] = lead_id
@@ -284,8 +386,12 @@ def activity_record(activity: Activity) -> Record:
 def activity_types() -> list[Record]:
     """The activity types as ``GET /rest/v1/activities/types.json`` lists them."""
     return [
-        {"id": i, "name": name, "description": text,
-         "primaryAttribute": {"name": primary[0], "dataType": primary[1]},
-         "attributes": [{"name": n, "dataType": t} for n, t in attributes]}
+        {
+            "id": i,
+            "name": name,
+            "description": text,
+            "primaryAttribute": {"name": primary[0], "dataType": primary[1]},
+            "attributes": [{"name": n, "dataType": t} for n, t in attributes],
+        }
         for i, name, text, primary, attributes in ACTIVITY_TYPES
-    ]  # fmt: skip
+    ]

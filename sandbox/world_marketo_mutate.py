@@ -74,8 +74,9 @@ def mutate_marketo(
     for lead_id in rng.sample(live, min(deletes, len(live))):
         _delete_lead(state, lead_id, when(), result)
     state.add_activities(batch)
-    result["activities"]["created"] = [str(a[0]) for a in state.activities[-len(batch) :]] if (
-        batch) else []  # fmt: skip
+    result["activities"]["created"] = (
+        [str(a[0]) for a in state.activities[-len(batch) :]] if (batch) else []
+    )
     return result
 
 

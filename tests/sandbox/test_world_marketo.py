@@ -52,8 +52,13 @@ def test_programs_mirror_campaigns_with_their_cost_in_periods(world: World) -> N
         campaign = campaigns[program["sfdcId"]]
         assert sum(c["cost"] for c in program["costs"]) == campaign["ActualCost"]
         assert program["costs"][0]["startDate"] == campaign["StartDate"].replace(day=1)
-        assert program["channel"] in {"Webinar", "Tradeshow", "Email Send",
-                                      "Online Advertising", "Operational"}  # fmt: skip
+        assert program["channel"] in {
+            "Webinar",
+            "Tradeshow",
+            "Email Send",
+            "Online Advertising",
+            "Operational",
+        }
 
 
 def test_period_costs_split_exactly() -> None:
