@@ -15,7 +15,12 @@ def catalog() -> dict[str, Any]:
     """The tap's catalog (its streams are declared: no API call)."""
     from tap_marketo.tap import TapMarketo
 
-    config = {"api_key": "unused", "start_date": "2020-01-01T00:00:00Z"}
+    config = {
+        "base_url": "https://123-ABC-456.mktorest.com",
+        "client_id": "unused",
+        "client_secret": "unused",
+        "start_date": "2020-01-01T00:00:00Z",
+    }
     return TapMarketo(config=config, validate_config=False).catalog_dict
 
 

@@ -44,11 +44,11 @@ class TapMarketo(Tap):
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema check, then our parse, both failing as a BizOps ConfigurationError
-        (exit code 2, one line naming the setting, the API key masked)."""
+        (exit code 2, one line naming the setting, the client secret masked)."""
         try:
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
-            redact = Redactor([str(self._config.get("api_key") or "")])
+            redact = Redactor([str(self._config.get("client_secret") or "")])
             problems = redact("; ".join(exc.errors) or str(exc))
             message = f"tap-marketo settings are invalid: {problems}"
             raise ConfigurationError(message) from exc
