@@ -132,7 +132,8 @@ class MarketoEmulator(Emulator):
             if len(self._calls) >= self.rate_calls:
                 return failure(
                     "606",
-                    f"Max rate limit '{self.rate_calls}' exceeded with in '{int(RATE_SECONDS)}' secs",
+                    f"Max rate limit '{self.rate_calls}' exceeded with in "
+                    f"'{int(RATE_SECONDS)}' secs",
                 )
             if self._used_today >= self.daily_quota:
                 return failure("607", "Daily quota reached")
