@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from singer_sdk import Stream
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from bizops_core.csv_rows import header_rows
 from bizops_core.errors import DataError
@@ -70,6 +71,8 @@ class BulkStream(MarketoStream):
     kind: ClassVar[str]
     filter_name: ClassVar[str]
     is_sorted = False
+    # convert() types every cell by the schema already: the SDK's second pass is skipped
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def body(self, start: datetime, stop: datetime) -> dict[str, Any]:
         """The create body of one window's job."""

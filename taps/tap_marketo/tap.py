@@ -8,6 +8,11 @@ import click
 from singer_sdk import Tap
 from singer_sdk.exceptions import ConfigValidationError
 
+try:  # the `msgspec` extra of singer-sdk; without it the SDK's default writer
+    from singer_sdk.contrib.msgspec import MsgSpecWriter
+except ImportError:  # pragma: no cover - depends on the installed extras
+    MsgSpecWriter = None
+
 from bizops_core.errors import ConfigurationError
 from bizops_core.redact import Redactor
 from bizops_core.singer_cli import BizOpsSingerCommand
@@ -24,6 +29,8 @@ class TapMarketo(Tap):
     package_name = "bizops"
     # A copy: the SDK adds its built-in settings (stream_maps, ...) to this dict in place.
     config_jsonschema = copy.deepcopy(CONFIG_SCHEMA)
+    if MsgSpecWriter is not None:
+        message_writer_class = MsgSpecWriter
 
     _settings: MarketoConfig | None = None
     _client: MarketoClient | None = None
