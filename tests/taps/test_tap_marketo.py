@@ -84,6 +84,31 @@ def test_tap_emits_every_lead_and_activity_of_the_world(emulator, tmp_path: Path
     assert len(records(done.stdout, "programs")) == len(world.programs)
 
 
+def test_tap_loads_every_lead_into_the_warehouse(
+    emulator, tmp_path: Path, warehouse_url: str, db_schema: str, db
+) -> None:
+    tap_file, target_file = tmp_path / "tap.json", tmp_path / "target.json"
+    config = tap_config(emulator.url, start_date="2021-01-01T00:00:00Z")
+    tap_file.write_text(json.dumps(config), encoding="utf-8")
+    target = {"database_url": warehouse_url, "default_target_schema": db_schema}
+    target_file.write_text(json.dumps(target), encoding="utf-8")
+    script = (f"{BIN / 'tap-marketo'} --config {tap_file} | "
+              f"{BIN / 'target-postgres'} --config {target_file}")  # fmt: skip
+    done = subprocess.run(["/bin/bash", "-o", "pipefail", "-c", script], capture_output=True,
+                          text=True, timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    columns = ("id", "email", "sfdcLeadId", "sfdcContactId", "sfdcAccountId", "updatedAt")
+    with db.cursor() as cur:
+        names = ", ".join(f'"{c.lower()}"' for c in columns)
+        cur.execute(f'SELECT {names} FROM "{db_schema}".leads ORDER BY id')
+        loaded = cur.fetchall()
+        cur.execute(f'SELECT count(*) FROM "{db_schema}".activities')
+        activities = cur.fetchone()[0]
+    world = emulator.app.world.marketo
+    assert loaded == [tuple(world.leads[i][c] for c in columns) for i in sorted(world.leads)]
+    assert activities == len(world.activities) == 804
+
+
 def test_an_expired_token_is_renewed_and_the_call_sent_again(emulator, tmp_path: Path) -> None:
     requests.post(f"{emulator.url}/__sandbox/expire-tokens", json={"after_requests": 8},
                   timeout=5)  # fmt: skip
