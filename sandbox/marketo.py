@@ -46,6 +46,8 @@ RULES = (
         "/rest/v1/programs/<int:program_id>/members.json", methods=["GET"], endpoint="list_members"
     ),
     Rule("/rest/v1/stats/usage.json", methods=["GET"], endpoint="usage"),
+    Rule("/rest/v1/activities/pagingtoken.json", methods=["GET"], endpoint="paging_token"),
+    Rule("/rest/v1/activities/deletedleads.json", methods=["GET"], endpoint="deleted_leads"),
     Rule(f"{BULK}/create.json", methods=["POST"], endpoint="bulk_create"),
     Rule(f"{BULK}.json", methods=["GET"], endpoint="bulk_list"),
     Rule(f"{BULK}/<export_id>/enqueue.json", methods=["POST"], endpoint="bulk_enqueue"),
@@ -226,6 +228,39 @@ class MarketoEmulator(Emulator):
             body["nextPageToken"] = _encode_token(page[-1]["leadId"])
         return json_response(body)
 
+    def paging_token(self, request: Request) -> Response:
+        """A paging token for activities since ``sinceDatetime`` (required)."""
+        try:
+            since = _asset_time(request.args.get("sinceDatetime"))
+        except ValueError as exc:
+            return failure("1003", str(exc))
+        if since is None:
+            return failure("1003", "sinceDatetime is required")
+        return json_response({"requestId": request_id(), "success": True,
+                              "nextPageToken": _encode_position(since, 0)})  # fmt: skip
+
+    def deleted_leads(self, request: Request) -> Response:
+        """ "Delete Lead" activities (type 37) after the position in ``nextPageToken``, oldest
+        first, ``batchSize`` (≤ 300) at a time; ``moreResult`` false on the last page."""
+        try:
+            size = _whole(request.args.get("batchSize", "300"), "batchSize", 1, MEMBER_PAGE)
+            since, after = _decode_position(request.args.get("nextPageToken"))
+        except ValueError as exc:
+            return failure("1003", str(exc))
+        rows = sorted(
+            (r["deletedAt"], r["id"], r) for r in self.world.marketo.deleted_leads.values()
+        )
+        rows = [r for r in rows if (r[0], r[1]) > (since, after)]  # lead ids start at 1
+        page = rows[:size]
+        end = (page[-1][0], page[-1][1]) if page else (since, after)
+        return json_response({
+            "requestId": request_id(), "success": True, "moreResult": len(rows) > size,
+            "nextPageToken": _encode_position(*end),
+            "result": [{"leadId": i, "activityDate": wire(at), "activityTypeId": 37,
+                        "primaryAttributeValueId": i, "primaryAttributeValue": r["email"],
+                        "attributes": []} for at, i, r in page],
+        })  # fmt: skip
+
     # -- bulk extract ---------------------------------------------------------------------
 
     def bulk_create(self, request: Request, kind: str) -> Response:
@@ -357,6 +392,21 @@ def _asset_time(text: str | None) -> datetime | None:
     except ValueError:
         raise ValueError(f"Invalid datetime: {text!r}") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _encode_position(at: datetime, lead_id: int) -> str:
+    text = f"{at.astimezone(UTC).strftime('%Y%m%d%H%M%S')}:{lead_id}"
+    return base64.b32encode(text.encode()).decode().rstrip("=")
+
+
+def _decode_position(text: str | None) -> tuple[datetime, int]:
+    if not text:
+        raise ValueError("nextPageToken is required (from pagingtoken.json)")
+    try:
+        stamp, lead = base64.b32decode(text + "=" * (-len(text) % 8)).decode().split(":")
+        return datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=UTC), int(lead)
+    except ValueError:
+        raise ValueError("Invalid nextPageToken") from None
 
 
 def _encode_token(lead_id: int) -> str:

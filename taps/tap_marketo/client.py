@@ -144,6 +144,22 @@ class MarketoClient:
                 return
             offset += len(rows)
 
+    def deleted_leads(self, since: datetime) -> Iterator[dict[str, Any]]:
+        """ "Delete Lead" activities since ``since``: a paging token first, then pages until
+        ``moreResult`` is false (Marketo always sends a nextPageToken)."""
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = self._fresh().fetch("GET", "rest/v1/activities/pagingtoken.json", json_body,
+                                   params={"sinceDatetime": stamp})  # fmt: skip
+        token = body["nextPageToken"]
+        while True:
+            params = {"nextPageToken": token, "batchSize": 300}
+            path = "rest/v1/activities/deletedleads.json"
+            body = self._fresh().fetch("GET", path, json_body, params=params)
+            yield from body.get("result") or []
+            if not body.get("moreResult"):
+                return
+            token = body["nextPageToken"]
+
     # -- bulk extract ---------------------------------------------------------------------
 
     def export(self, kind: str, body: dict[str, Any]) -> str:

@@ -155,6 +155,20 @@ class ProgramsStream(MarketoStream):
             yield program
 
 
+class DeletedLeadsStream(MarketoStream):
+    """Leads deleted in Marketo (their "Delete Lead" activities, type 37): a deleted lead
+    leaves the bulk extract silently, so this stream is how a warehouse learns of it."""
+
+    name = "deleted_leads"
+    primary_keys: ClassVar[list[str]] = ["leadId"]
+    replication_key = "activityDate"
+    # Marketo returns them oldest first, so the SDK may bookmark as it goes.
+    is_sorted = True
+
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        yield from self._tap.client.deleted_leads(self.since(context))
+
+
 class ActivityTypesStream(MarketoStream):
     """The activity types of the instance (ids used by activities), read whole every run."""
 
@@ -170,5 +184,6 @@ STREAMS: tuple[type[MarketoStream], ...] = (
     LeadsStream,
     ActivitiesStream,
     ProgramsStream,
+    DeletedLeadsStream,
     ActivityTypesStream,
 )

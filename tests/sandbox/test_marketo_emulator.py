@@ -225,3 +225,20 @@ def test_mutate_answers_marketo_changes_by_stream(marketo) -> None:
     assert sorted(answer) == ["activities", "leads", "program_members", "programs"]
     assert len(answer["leads"]["deleted"]) == 2
     assert all(isinstance(i, str) for i in answer["leads"]["created"])
+
+
+def test_deleted_leads_page_from_a_paging_token(marketo) -> None:
+    auth = bearer(marketo.url)
+    changes = requests.post(f"{marketo.url}/__sandbox/mutate", json={"deletes": 3}, timeout=5)
+    deleted = sorted(int(i) for i in changes.json()["leads"]["deleted"])
+    token = requests.get(f"{marketo.url}/rest/v1/activities/pagingtoken.json",
+                         params={"sinceDatetime": "2025-01-01T00:00:00Z"}, headers=auth,
+                         timeout=5).json()["nextPageToken"]  # fmt: skip
+    got, more = [], True
+    while more:
+        body = requests.get(f"{marketo.url}/rest/v1/activities/deletedleads.json",
+                            params={"nextPageToken": token, "batchSize": 2}, headers=auth,
+                            timeout=5).json()  # fmt: skip
+        got += [(r["leadId"], r["activityTypeId"]) for r in body["result"]]
+        token, more = body["nextPageToken"], body["moreResult"]
+    assert sorted(got) == [(i, 37) for i in deleted] and len(deleted) == 3

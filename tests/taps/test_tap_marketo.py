@@ -109,6 +109,24 @@ def test_tap_loads_every_lead_into_the_warehouse(
     assert activities == len(world.activities) == 804
 
 
+def test_deleted_leads_come_in_their_own_stream_after_a_mutate(emulator, tmp_path) -> None:
+    first = run_tap(emulator.url, tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert records(first.stdout, "deleted_leads") == []
+    state = [json.loads(line) for line in first.stdout.splitlines() if '"STATE"' in line][-1]
+    changes = requests.post(f"{emulator.url}/__sandbox/mutate", json={"deletes": 3}, timeout=5)
+    deleted = sorted(int(i) for i in changes.json()["leads"]["deleted"])
+    state_file = tmp_path / "state.json"
+    state_file.write_text(json.dumps(state["value"]), encoding="utf-8")
+    second = subprocess.run([str(BIN / "tap-marketo"), "--config", str(tmp_path / "config.json"),
+                             "--state", str(state_file)], capture_output=True, text=True,
+                            timeout=300, check=False)  # fmt: skip
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert sorted(r["leadId"] for r in records(second.stdout, "deleted_leads")) == deleted
+    assert len(deleted) == 3
+    assert not {r["id"] for r in records(second.stdout, "leads")} & set(deleted)
+
+
 def test_an_expired_token_is_renewed_and_the_call_sent_again(emulator, tmp_path: Path) -> None:
     requests.post(f"{emulator.url}/__sandbox/expire-tokens", json={"after_requests": 8},
                   timeout=5)  # fmt: skip
