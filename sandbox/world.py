@@ -13,6 +13,8 @@ from typing import Any
 
 from bizops_sandbox.world_hubspot import HubspotBuilder, HubspotState, build_hubspot
 from bizops_sandbox.world_hubspot_mutate import mutate_hubspot
+from bizops_sandbox.world_marketo import MarketoState, build_marketo
+from bizops_sandbox.world_marketo_mutate import mutate_marketo
 from bizops_sandbox.world_salesforce import SalesforceBuilder, SalesforceState
 from bizops_sandbox.world_salesforce_accounts import AccountMaker, Customer
 from bizops_sandbox.world_salesforce_mutate import mutate_salesforce
@@ -68,6 +70,8 @@ class World:
         self._zuora = zuora
         self._salesforce = salesforce
         self._now = now
+        # Marketo mirrors the Salesforce org (its own RNG: the other sources stay as they were)
+        self.marketo: MarketoState = build_marketo(seed, salesforce.tables, now)
         self._mutations = 0
         self._hubspot = HubspotState()  # set by generate (mirrors the Salesforce side)
         self._lock = threading.RLock()
@@ -206,8 +210,13 @@ class World:
                 HubspotBuilder(self._hubspot, self._salesforce, hub_rng), crm, old, new,
                 updates=updates, deletes=deletes,
             )  # fmt: skip
+            mkto_rng = random.Random(f"{self.seed}:marketo:{self._mutations}")  # noqa: S311
+            marketo = mutate_marketo(
+                self.marketo, mkto_rng, self._salesforce.tables, crm, old, new,
+                updates=updates, deletes=deletes,
+            )  # fmt: skip
             self._now = new
-            return {"zuora": result, "salesforce": crm, "hubspot": hub}
+            return {"zuora": result, "salesforce": crm, "hubspot": hub, "marketo": marketo}
 
     def _tables(self, source: str) -> dict[str, dict[str, Record]]:
         if source == "zuora":

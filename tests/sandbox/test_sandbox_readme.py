@@ -9,7 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from bizops_sandbox import salesforce, zuora
+from bizops_sandbox import marketo, salesforce, zuora
 from bizops_sandbox.emulator import ADMIN_RULES
 from tests.readme_support import REPO, block, sandbox_process
 
@@ -28,7 +28,8 @@ def _documented() -> set[tuple[str, str, str]]:
 def _served() -> set[tuple[str, str, str]]:
     routes = set()
     for emulator, rules in (("all", ADMIN_RULES), ("zuora", zuora.RULES),
-                            ("salesforce", salesforce.RULES)):  # fmt: skip
+                            ("salesforce", salesforce.RULES),
+                            ("marketo", marketo.RULES)):  # fmt: skip
         for rule in rules:
             if rule.rule.startswith("/__sandbox"):
                 routes |= {(m, rule.rule, emulator) for m in rule.methods - {"HEAD", "OPTIONS"}}

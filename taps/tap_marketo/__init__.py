@@ -1,0 +1,1 @@
+"""tap-marketo: a Singer tap for Marketo, made by bizops new-tap."""
