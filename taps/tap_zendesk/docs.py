@@ -15,7 +15,8 @@ def catalog() -> dict[str, Any]:
     """The tap's catalog (its streams are declared: no API call)."""
     from tap_zendesk.tap import TapZendesk
 
-    config = {"api_key": "unused", "start_date": "2020-01-01T00:00:00Z"}
+    config = {"base_url": "https://example.zendesk.com", "access_token": "unused",
+              "start_date": "2020-01-01T00:00:00Z"}  # fmt: skip
     return TapZendesk(config=config, validate_config=False).catalog_dict
 
 

@@ -12,7 +12,7 @@ from bizops_core.errors import ConfigurationError
 from bizops_core.redact import Redactor
 from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_zendesk.client import ZendeskClient
-from tap_zendesk.config import CONFIG_SCHEMA, ZendeskConfig, parse_config
+from tap_zendesk.config import CONFIG_SCHEMA, SECRETS, ZendeskConfig, parse_config
 from tap_zendesk.streams import STREAMS, ZendeskStream
 
 
@@ -44,11 +44,11 @@ class TapZendesk(Tap):
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema check, then our parse, both failing as a BizOps ConfigurationError
-        (exit code 2, one line naming the setting, the API key masked)."""
+        (exit code 2, one line naming the setting, secrets masked)."""
         try:
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
-            redact = Redactor([str(self._config.get("api_key") or "")])
+            redact = Redactor([str(self._config.get(name) or "") for name in SECRETS])
             problems = redact("; ".join(exc.errors) or str(exc))
             message = f"tap-zendesk settings are invalid: {problems}"
             raise ConfigurationError(message) from exc
