@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -173,3 +174,42 @@ def test_no_credentials_is_a_config_error_naming_the_setting(emulator, tmp_path:
 def test_readme_tables_are_current() -> None:
     readme = docs.README.read_text(encoding="utf-8")
     assert docs.render(readme) == readme, "run: python -m tap_zendesk.docs"
+
+
+def records_of(done: subprocess.CompletedProcess[str], stream: str) -> list[dict[str, object]]:
+    lines = (json.loads(line) for line in done.stdout.splitlines())
+    return [m["record"] for m in lines if m["type"] == "RECORD" and m["stream"] == stream]
+
+
+def last_state(done: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    states = [json.loads(line) for line in done.stdout.splitlines() if '"STATE"' in line]
+    return states[-1]["value"]
+
+
+def test_after_a_mutate_the_next_run_emits_the_changed_and_deleted_tickets(
+    emulator, tmp_path: Path
+) -> None:
+    first = run(tap_config(emulator.url), tmp_path)
+    assert first.returncode == 0, first.stderr[-2000:]
+    state = last_state(first)
+    mark = state["bookmarks"]["tickets"]["replication_key_value"]
+    assert mark == max(str(t["updated_at"]) for t in records_of(first, "tickets"))
+    world_now = requests.get(f"{emulator.url}/__sandbox/health", timeout=30).json()["now"]
+    at = (datetime.fromisoformat(world_now) + timedelta(days=60)).isoformat()
+    changes = requests.post(f"{emulator.url}/__sandbox/mutate", json={"at": at},
+                            timeout=30).json()["tickets"]  # fmt: skip
+    (tmp_path / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    second = subprocess.run(
+        [str(BIN / "tap-zendesk"), "--config", str(tmp_path / "config.json"),
+         "--state", str(tmp_path / "state.json")],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert second.returncode == 0, second.stderr[-2000:]
+    tickets = {t["id"]: t for t in records_of(second, "tickets")}
+    changed = {*changes["created"], *changes["updated"], *changes["deleted"]}
+    at_mark = {i for i, t in tickets.items() if t["updated_at"] == mark}
+    assert set(tickets) - at_mark == changed
+    assert {i for i, t in tickets.items() if t["status"] == "deleted"} == set(changes["deleted"])
+    assert (len(changes["created"]), len(changes["updated"]), len(changes["deleted"])) == (
+        36, 6, 1,
+    )  # fmt: skip
