@@ -1,0 +1,1 @@
+"""tap-zendesk: a Singer tap for Zendesk, made by bizops new-tap."""
