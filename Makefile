@@ -89,7 +89,7 @@ clean: ## stop the embedded warehouses, then remove them, the venv and build out
 	rm -rf $(VENV) build dist .wheel-venv .bizops *.egg-info
 
 bench: compile ## benchmarks side by side with the peers (target, orchestrator, taps); prints tables
-	@for script in bench/target_bench.py bench/orchestrator_bench.py bench/tap_zuora_bench.py bench/tap_salesforce_bench.py bench/transform_bench.py; do \
+	@for script in bench/target_bench.py bench/orchestrator_bench.py bench/tap_zuora_bench.py bench/tap_salesforce_bench.py bench/tap_sources_bench.py bench/transform_bench.py; do \
 		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
 	done
 
