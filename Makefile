@@ -23,7 +23,7 @@ install: $(STAMP) ## create .venv and install bizops with its dev tools (editabl
 compile: $(STAMP) ## byte-compile the sources, as a wheel install would
 	$(BIN)/python -m compileall -q -j 0 core orchestrator sandbox taps targets schemas
 
-demo: compile ## run the whole platform on the sandbox: load Zuora and Salesforce twice, build the metrics, print what loaded and the business table, write the HTML report
+demo: compile ## run the whole platform on the sandbox: load the five sources (Zuora, Salesforce, HubSpot, Marketo, Zendesk) twice, build the metrics, print what loaded and the business table, write the HTML report
 	$(BIN)/bizops demo --project-dir .bizops/demo
 
 test: compile browser ## run the whole test suite against a real (embedded) PostgreSQL and the emulators (and headless Chromium)
