@@ -307,9 +307,10 @@ class HubspotEmulator(FormRoutes, Emulator):
                  sort_by, descending)  # fmt: skip
         rows = self._matches(kind, query, match)
         page = rows[offset : offset + limit]
+        wanted = body.get("properties") or None
         answer: dict[str, Any] = {
             "total": len(rows),
-            "results": [wire(kind, row, body.get("properties") or None) for _, row in page],
+            "results": [wire(kind, row, wanted, props) for props, row in page],
         }
         if offset + limit < len(rows):
             answer["paging"] = {"next": {"after": str(offset + limit)}}
