@@ -23,7 +23,7 @@ install: $(STAMP) ## create .venv and install bizops with its dev tools (editabl
 compile: $(STAMP) ## byte-compile the sources, as a wheel install would
 	$(BIN)/python -m compileall -q -j 0 core orchestrator sandbox taps targets schemas
 
-demo: compile ## run the whole platform on the sandbox: load Zuora and Salesforce twice, build the metrics, print what loaded and the business table, write the HTML report
+demo: compile ## run the whole platform on the sandbox: load the five sources (Zuora, Salesforce, HubSpot, Marketo, Zendesk) twice, build the metrics, print what loaded and the business table, write the HTML report
 	$(BIN)/bizops demo --project-dir .bizops/demo
 
 test: compile browser ## run the whole test suite against a real (embedded) PostgreSQL and the emulators (and headless Chromium)
@@ -89,7 +89,7 @@ clean: ## stop the embedded warehouses, then remove them, the venv and build out
 	rm -rf $(VENV) build dist .wheel-venv .bizops *.egg-info
 
 bench: compile ## benchmarks side by side with the peers (target, orchestrator, taps); prints tables
-	@for script in bench/target_bench.py bench/orchestrator_bench.py bench/tap_zuora_bench.py bench/tap_salesforce_bench.py bench/transform_bench.py; do \
+	@for script in bench/target_bench.py bench/orchestrator_bench.py bench/tap_zuora_bench.py bench/tap_salesforce_bench.py bench/tap_sources_bench.py bench/transform_bench.py; do \
 		if [ -f $$script ]; then echo "== $$script"; $(BIN)/python $$script || exit 1; fi; \
 	done
 

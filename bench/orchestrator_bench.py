@@ -159,18 +159,20 @@ def help_cold_start() -> float:
 
 
 def noop_run(url: str, folder: Path) -> float:
-    from bizops.demo import PROJECT_TEMPLATE, SANDBOX_SECRET, SOURCES
+    from bizops.demo import PROJECT_TEMPLATE, SOURCES
     from bizops_sandbox.server import serve
     from bizops_sandbox.world import World
     from bizops_sandbox.zuora import create_app
 
     server = serve(create_app(World.generate(seed=42, size="small")))
     try:
-        # The demo's project (its Salesforce pipeline is not run here, so no emulator for it).
-        text = PROJECT_TEMPLATE.format(zuora_url=server.url, salesforce_url="http://127.0.0.1:9")
+        # The demo's project (only its Zuora pipeline runs here: no emulator for the others).
+        urls = {f"{source.name}_url": "http://127.0.0.1:9" for source in SOURCES}
+        text = PROJECT_TEMPLATE.format(**{**urls, "zuora_url": server.url},
+                                       as_of="2026-01-01T00:00:00+00:00")  # fmt: skip
         (folder / "bizops.yml").write_text(text)
         env = {**os.environ, "BIZOPS_DATABASE_URL": url}
-        env |= {source.secret_env: SANDBOX_SECRET for source in SOURCES}
+        env |= {source.secret_env: source.sandbox_secret for source in SOURCES}
         cmd = [str(BIN / "bizops"), "run", "zuora-to-postgres", "-p", str(folder)]
         cmd += ["--log-format", "plain"]
         subprocess.run(cmd, env=env, check=True, capture_output=True)  # noqa: S603 - first load

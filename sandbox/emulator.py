@@ -16,6 +16,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from bizops_core.redact import Redactor
+from bizops_sandbox import request_log
 from bizops_sandbox.world import World
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,8 @@ class Emulator:
 
     # Whose changes ``POST /__sandbox/mutate`` answers with (the world mutates every source).
     source = "zuora"
+    # True when a refresh grant invalidates the refresh token it used (Zendesk's OAuth).
+    rotates_refresh_tokens = False
 
     def __init__(self, world: World, rules: Iterable[Rule]) -> None:
         self.world = world
@@ -138,15 +141,8 @@ class Emulator:
         else:
             response = self.authorize(request) or getattr(self, endpoint)(request, **args)
         status = None if fault is not None and fault.drop_connection else response.status_code
-        entry = {
-            "method": request.method,
-            "path": request.path,
-            "query": request.query_string.decode("latin-1"),
-            "status": status,
-            "body": self.redact(body) if body else None,
-        }
         with self._lock:
-            self._requests.append(entry)
+            self._requests.append(request_log.entry(request, status, body, self.redact))
             self._expire_after = None if self._expire_after is None else self._expire_after - 1
             expire_now = self._expire_after == 0
             if expire_now:
@@ -253,9 +249,11 @@ class Emulator:
             return json_response({"error": "this emulator issues no tokens"}, 404)
         with self._lock:
             self._expire_after = after or None
+        # An API whose refresh grant also replaces the refresh token says so to the checks.
+        rotates = {"rotates_refresh_tokens": True} if self.rotates_refresh_tokens else {}
         if after:
-            return json_response({"after_requests": after})
-        return json_response({"after_requests": 0, "expired": self.expire_tokens()})
+            return json_response({"after_requests": after, **rotates})
+        return json_response({"after_requests": 0, "expired": self.expire_tokens(), **rotates})
 
 
 def admin_json(request: Request) -> Any:

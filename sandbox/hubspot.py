@@ -10,6 +10,7 @@ where the emulator had to choose (tie order in search, the search 429's headers)
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -148,11 +149,30 @@ class HubspotEmulator(FormRoutes, Emulator):
         # Each object's records (by id) and their wire properties, as of the world's clock:
         # every mutation moves the clock, so a cached copy is current while the clock is.
         self._cache: dict[str, tuple[Any, list[tuple[Record, dict[str, Any]]]]] = {}
+        # The last search of each object and its sorted matches (see _matches).
+        self._searches: dict[str, tuple[Any, tuple[str, str, bool], list[Any]]] = {}
         self.redact.add(CLIENT_SECRET)
         self.redact.add(REFRESH_TOKEN)
 
     def _records(self, kind: CrmObject) -> list[Record]:
         return [row for row, _ in self._indexed(kind)]
+
+    def _matches(self, kind: CrmObject, query: tuple[str, str, bool],
+                 match: Any) -> list[tuple[dict[str, Any], Record]]:  # fmt: skip
+        """The live records a search matches, sorted. The last query of each object is kept, so
+        the pages of one query filter and sort once (a new clock gives new indexed rows, which
+        the kept result is tied to by identity)."""
+        indexed = self._indexed(kind)
+        with self._lock:
+            kept = self._searches.get(kind.name)
+        if kept is not None and kept[0] is indexed and kept[1] == query:
+            return kept[2]
+        _, sort_by, descending = query
+        rows = [(props, row) for row, props in indexed if not row["archived"] and match(props)]
+        rows.sort(key=lambda pair: _sort_key(pair[0].get(sort_by)), reverse=descending)
+        with self._lock:
+            self._searches[kind.name] = (indexed, query, rows)
+        return rows
 
     def _indexed(self, kind: CrmObject) -> list[tuple[Record, dict[str, Any]]]:
         """The records of ``kind`` by id, each with its wire properties (cached per clock)."""
@@ -283,13 +303,14 @@ class HubspotEmulator(FormRoutes, Emulator):
             message = (f"There was a problem with the request. The maximum offset is "
                        f"{self.search_cap} (after={offset}, limit={limit}).")  # fmt: skip
             return hubspot_error(400, message, "VALIDATION_ERROR")
-        rows = [(props, row) for row, props in self._indexed(kind)
-                if not row["archived"] and match(props)]  # fmt: skip
-        rows.sort(key=lambda pair: _sort_key(pair[0].get(sort_by)), reverse=descending)
+        query = (json.dumps(body.get("filterGroups", []), sort_keys=True, default=str),
+                 sort_by, descending)  # fmt: skip
+        rows = self._matches(kind, query, match)
         page = rows[offset : offset + limit]
+        wanted = body.get("properties") or None
         answer: dict[str, Any] = {
             "total": len(rows),
-            "results": [wire(kind, row, body.get("properties") or None) for _, row in page],
+            "results": [wire(kind, row, wanted, props) for props, row in page],
         }
         if offset + limit < len(rows):
             answer["paging"] = {"next": {"after": str(offset + limit)}}

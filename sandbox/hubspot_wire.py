@@ -79,10 +79,11 @@ def all_properties(obj: CrmObject, record: Record) -> dict[str, str | None]:
     return props
 
 
-def wire(obj: CrmObject, record: Record, wanted: list[str] | None) -> Record:
+def wire(obj: CrmObject, record: Record, wanted: list[str] | None,
+         props: dict[str, Any] | None = None) -> Record:  # fmt: skip
     """A record in v3 shape with the ``wanted`` properties (unknown names are left out, as the
-    API does) or the object's defaults."""
-    props = all_properties(obj, record)
+    API does) or the object's defaults; ``props``: its :func:`all_properties`, when known."""
+    props = all_properties(obj, record) if props is None else props
     names = wanted if wanted else [*obj.defaults, "hs_object_id"]
     out: Record = {
         "id": record["id"],

@@ -27,6 +27,7 @@ from werkzeug.wrappers import Request, Response
 
 from bizops_sandbox.emulator import Emulator, json_response
 from bizops_sandbox.marketo_bulk import BulkError, BulkJobs, wire
+from bizops_sandbox.request_log import mark_expired_token
 from bizops_sandbox.world import World
 from bizops_sandbox.world_marketo import activity_types
 
@@ -126,6 +127,7 @@ class MarketoEmulator(Emulator):
             if expiry is None:
                 return failure("601", "Access token invalid")
             if expiry <= now:
+                mark_expired_token(request)
                 return failure("602", "Access token expired")
             if self._active > MAX_CONCURRENT:
                 return failure("615", "Concurrent access limit reached")

@@ -81,6 +81,8 @@ class ZendeskEmulator(Emulator):
     # The world changes through its Salesforce side and the clock; admin_mutate answers with
     # this API's own changes.
     source = "salesforce"
+    # POST /oauth/tokens answers a new pair and the old refresh token stops working.
+    rotates_refresh_tokens = True
 
     def __init__(self, world: World, export_limit_per_minute: int | None = None) -> None:
         super().__init__(world, RULES)

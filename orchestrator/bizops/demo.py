@@ -19,6 +19,8 @@ from bizops.transform import transform
 from bizops.warehouse import ENV_VAR
 from bizops_core.redact import mask_connection_strings
 
+SANDBOX_SECRET = "sandbox-client-secret"  # noqa: S105 - the emulators' published fake secret
+
 
 @dataclass(frozen=True)
 class Source:
@@ -28,13 +30,23 @@ class Source:
     pipeline: str
     schema: str
     secret_env: str
+    # The emulator's published fake secret, set in ``secret_env`` when the user set none.
+    sandbox_secret: str = SANDBOX_SECRET
+    # Whether the world's mutation answer names this source's streams, so the demo can show
+    # what changed per stream (the newer sources' streams are the APIs' objects, not the world's).
+    changes_by_stream: bool = False
 
 
 SOURCES = (
-    Source("zuora", "zuora-to-postgres", "zuora", "ZUORA_CLIENT_SECRET"),
-    Source("salesforce", "salesforce-to-postgres", "salesforce", "SALESFORCE_CLIENT_SECRET"),
-)
-SANDBOX_SECRET = "sandbox-client-secret"  # noqa: S105 - the emulators' published fake secret
+    Source("zuora", "zuora-to-postgres", "zuora", "ZUORA_CLIENT_SECRET", changes_by_stream=True),
+    Source("salesforce", "salesforce-to-postgres", "salesforce", "SALESFORCE_CLIENT_SECRET",
+           changes_by_stream=True),
+    Source("hubspot", "hubspot-to-postgres", "hubspot", "HUBSPOT_ACCESS_TOKEN",
+           "pat-na1-sandbox-private-app-token"),
+    Source("marketo", "marketo-to-postgres", "marketo", "MARKETO_CLIENT_SECRET"),
+    Source("zendesk", "zendesk-to-postgres", "zendesk", "ZENDESK_API_TOKEN",
+           "sandbox-zendesk-api-token"),
+)  # fmt: skip
 PROJECT_TEMPLATE = """\
 # Written by `bizops demo`: the taps read the local emulators, target-postgres loads the
 # embedded warehouse (.bizops/pg). Secrets come from the environment, never this file.
@@ -63,6 +75,24 @@ taps:
       start_date: "2021-01-01T00:00:00Z"
       api_type: BULK2
       poll_interval: 0.01
+  tap-hubspot:
+    config:
+      base_url: {hubspot_url}
+      access_token: ${{HUBSPOT_ACCESS_TOKEN}}
+      start_date: "2021-01-01T00:00:00Z"
+  tap-marketo:
+    config:
+      base_url: {marketo_url}
+      client_id: sandbox-client-id
+      client_secret: ${{MARKETO_CLIENT_SECRET}}
+      start_date: "2021-01-01T00:00:00Z"
+      poll_interval: 0.01
+  tap-zendesk:
+    config:
+      base_url: {zendesk_url}
+      email: admin@bizops.example
+      api_token: ${{ZENDESK_API_TOKEN}}
+      start_date: "2021-01-01T00:00:00Z"
 targets:
   target-postgres: {{}}
 pipelines:
@@ -78,6 +108,21 @@ pipelines:
     schedule: "*/15 * * * *"
     # after loading, build the analytic layer (bizops transform)
     transform: true
+  - name: hubspot-to-postgres
+    tap: tap-hubspot
+    target: target-postgres
+    target_config: {{default_target_schema: hubspot}}
+    schedule: "0 * * * *"
+  - name: marketo-to-postgres
+    tap: tap-marketo
+    target: target-postgres
+    target_config: {{default_target_schema: marketo}}
+    schedule: "0 * * * *"
+  - name: zendesk-to-postgres
+    tap: tap-zendesk
+    target: target-postgres
+    target_config: {{default_target_schema: zendesk}}
+    schedule: "*/15 * * * *"
 transform:
   vars:
     # the metrics are computed at the sandbox world's clock, not today's date
@@ -119,9 +164,11 @@ class SourceReport:
         ]
         for stream in streams:
             change = self.mutation.get(stream, {})
-            changed = len(
+            changed: int | str = len(
                 {i for kind in ("created", "updated", "deleted") for i in change.get(kind, [])}
             )
+            if not self.source.changes_by_stream:
+                changed = "-"
             lines.append(
                 f"    {stream:<{width}} {first.record_counts.get(stream, 0):>7} {changed:>8} "
                 f"{second.record_counts.get(stream, 0):>7} "
@@ -153,7 +200,8 @@ class DemoReport:
             f"BizOps demo (project: {self.project_dir})",
             "Each pipeline ran, the sandbox world changed (records created, updated, deleted),",
             "and each ran again, loading only the changes. Deleted records stay in their tables,",
-            "flagged (zuora: _sdc_deleted_at, salesforce: isdeleted).",
+            "flagged (zuora: _sdc_deleted_at, salesforce: isdeleted). 'changed' is shown for",
+            "the sources whose streams the world's change list names (zuora, salesforce).",
             "",
         ]
         for source in self.sources:
@@ -231,23 +279,20 @@ def _warehouse_facts(database_url: str) -> tuple[dict[str, dict[str, int]], tupl
 
 def run_demo(project_dir: Path, seed: int = 42) -> DemoReport:
     """Start both emulators over one world, run each pipeline, mutate the world, run again."""
-    from bizops_sandbox.salesforce import create_app as salesforce_app
     from bizops_sandbox.server import serve
     from bizops_sandbox.world import World
-    from bizops_sandbox.zuora import create_app as zuora_app
 
     project_dir = Path(project_dir).resolve()
     project_dir.mkdir(parents=True, exist_ok=True)
     world = World.generate(seed=seed, size="small")
-    zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
+    servers = {name: serve(app) for name, app in _emulators(world).items()}
     as_of = world.now + timedelta(days=1)  # the clock after the mutation between the runs
     try:
-        text = PROJECT_TEMPLATE.format(
-            zuora_url=zuora.url, salesforce_url=salesforce.url, as_of=as_of.isoformat()
-        )
+        urls = {f"{name}_url": server.url for name, server in servers.items()}
+        text = PROJECT_TEMPLATE.format(**urls, as_of=as_of.isoformat())
         (project_dir / "bizops.yml").write_text(text, encoding="utf-8")
         for source in SOURCES:
-            os.environ.setdefault(source.secret_env, SANDBOX_SECRET)
+            os.environ.setdefault(source.secret_env, source.sandbox_secret)
         project = load(project_dir)
         runner = Runner(project)
         _reset(runner)
@@ -255,13 +300,13 @@ def run_demo(project_dir: Path, seed: int = 42) -> DemoReport:
         mutation = world.mutate_sources(at=as_of)
         second = [runner.run(source.pipeline) for source in SOURCES]
     finally:
-        zuora.stop()
-        salesforce.stop()
+        for server in servers.values():
+            server.stop()
     # the pipelines have `transform: true`: build once after both, as `bizops run --all` does
     transform(project, full_refresh=True)
     counts, links = _warehouse_facts(runner.database_url)
     reports = [
-        SourceReport(source, (one, two), mutation[source.name], counts[source.schema])
+        SourceReport(source, (one, two), mutation.get(source.name, {}), counts[source.schema])
         for source, one, two in zip(SOURCES, first, second, strict=True)
     ]
     from bizops.report_html import write_report
@@ -271,6 +316,21 @@ def run_demo(project_dir: Path, seed: int = 42) -> DemoReport:
         reports, links, runner.database_url, project_dir, metrics=_metrics(runner.database_url),
         report=written.path,
     )  # fmt: skip
+
+
+def _emulators(world: Any) -> dict[str, Any]:
+    """The five emulators over one world, by source name."""
+    from bizops_sandbox import hubspot, salesforce, zendesk, zuora
+    from bizops_sandbox.marketo import MarketoEmulator
+
+    return {
+        "zuora": zuora.create_app(world), "salesforce": salesforce.create_app(world),
+        "hubspot": hubspot.create_app(world),
+        # Marketo's 100 calls per 20 s would make the demo wait minutes for its 31-day
+        # bulk windows since 2021; the limit itself is tested with the tap.
+        "marketo": MarketoEmulator(world, rate_calls=100_000),
+        "zendesk": zendesk.create_app(world),
+    }  # fmt: skip
 
 
 def _metrics(database_url: str) -> str:

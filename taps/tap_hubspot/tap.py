@@ -9,6 +9,7 @@ from singer_sdk import Stream, Tap
 from singer_sdk.exceptions import ConfigValidationError
 
 from bizops_core.errors import ConfigurationError
+from bizops_core.number_texts import parse_number_texts
 from bizops_core.redact import Redactor
 from bizops_core.singer_cli import BizOpsSingerCommand
 from tap_hubspot.client import HubspotClient
@@ -45,6 +46,8 @@ class TapHubspot(Tap):
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         """The SDK's schema check, then our parse, both failing as a BizOps ConfigurationError
         (exit code 2, one line naming the setting, the secrets masked)."""
+        # Meltano passes a number read from an environment variable as text
+        self._config = parse_number_texts(self._config, self.config_jsonschema)
         try:
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:

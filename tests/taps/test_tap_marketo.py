@@ -22,7 +22,7 @@ PASSING = (
     "about-json", "about-markdown", "discover", "sync", "stdout-singer", "schema-first",
     "records-valid", "keys-present", "state", "deselected-field", "deselected-stream",
     "full-table", "incremental", "bad-config", "resume", "faults", "incremental-change",
-    "secrets",
+    "secrets", "expired-token",
 )  # fmt: skip
 
 
