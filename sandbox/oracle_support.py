@@ -140,36 +140,45 @@ def support_values(
     breakdown member (total, churned, retained)."""
     rows = tickets(sources["zendesk"], sources["salesforce"])
     churns = churn_months(sources["zuora"], last)
-
-    def member_of(row: Ticket, day: date) -> str:
-        return "churned" if churned_after(churns, row.account_id, day) else "retained"
-
     for period in periods(first, last, grain, fy_start_month):
         for dimension, member in MEMBERS:
-
-            def pick(day_of: Callable[[Ticket], date | None]) -> list[Ticket]:
-                return [
-                    r for r in rows
-                    if (day := day_of(r)) is not None and day in period
-                    and (dimension == "total" or member_of(r, day) == member)
-                ]  # fmt: skip
-
-            created = pick(lambda r: r.created)
+            only = _Selection(period, None if dimension == "total" else member, churns)
+            created = only.of(rows, lambda r: r.created)
             ratio = Ratio(Decimal(len(created)), Decimal(len({r.account_id for r in created})))
             yield SupportValue("tickets_per_customer", period, dimension, member, ratio.value(),
                                None)  # fmt: skip
             replies = [r.reply_minutes for r in created if r.reply_minutes is not None]
             yield SupportValue("ticket_first_reply_time", period, dimension, member,
                                median(replies), len(replies))  # fmt: skip
-            resolved = [r.resolution_minutes for r in pick(lambda r: r.resolved)]
+            resolved = _ints(r.resolution_minutes for r in only.of(rows, lambda r: r.resolved))
             yield SupportValue("ticket_resolution_time", period, dimension, member,
-                               median(_ints(resolved)), len(resolved))  # fmt: skip
-            rated = [r.rating for r in pick(lambda r: r.rated)]
+                               median(resolved), len(resolved))  # fmt: skip
+            rated = [r.rating for r in only.of(rows, lambda r: r.rated)]
             good = Decimal(rated.count("good"))
             yield SupportValue("csat", period, dimension, member,
                                Ratio(good, Decimal(len(rated))).value(), None)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Selection:
+    """The tickets placed in one period (by a date of each) and, unless ``member`` is None,
+    of one churn member."""
+
+    period: Period
+    member: str | None
+    churns: dict[str, set[date]]
+
+    def of(self, rows: Iterable[Ticket], day_of: Callable[[Ticket], date | None]) -> list[Ticket]:
+        out = []
+        for row in rows:
+            day = day_of(row)
+            if day is None or day not in self.period:
+                continue
+            churned = churned_after(self.churns, row.account_id, day)
+            if self.member is None or self.member == ("churned" if churned else "retained"):
+                out.append(row)
+        return out
+
+
 def _ints(values: Iterable[int | None]) -> list[int]:
     return [v for v in values if v is not None]
-
