@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,63 @@ def test_an_unresolved_zendesk_organization_is_counted_by_the_check(loaded: Load
     last = done.stderr.decode().splitlines()[-1]
     summary = r"\d+ checks: 1 failed, 0 warned: zendesk_account_unresolved_is_empty \(2\)"
     assert re.fullmatch(rf"bizops: \[check\] {summary}", last), last
+
+
+def _a_deletion_day(world: World) -> int:
+    """The first whole day after the clock at whose end a ticket that was live the day before
+    is deleted (Zendesk deletes spam tickets within two days; only the clock moves, so a probe
+    world finds the day the test world will see)."""
+    probe, start = World.generate(seed=world.seed, size="small"), world.now
+    before = {t["id"]: t["status"] for t in views(probe)["tickets"]}
+    for day in range(1, 400):
+        probe.mutate_sources(start + timedelta(days=day), creates=0, updates=0, deletes=0)
+        after = {t["id"]: t["status"] for t in views(probe)["tickets"]}
+        if any(s == "deleted" and before.get(i) not in (None, "deleted") for i, s in after.items()):
+            return day
+        before = after
+    raise AssertionError("no ticket of the small world is deleted within 400 days")
+
+
+def test_a_ticket_deleted_after_it_was_loaded_leaves_staging_with_its_metrics(
+    warehouse_url: str, tmp_path: Path, db
+) -> None:
+    world = World.generate(seed=42, size="small")
+    day, start = _a_deletion_day(world), world.now
+    world.mutate_sources(start + timedelta(days=day - 1), creates=0, updates=0, deletes=0)
+    live = {t["id"] for t in views(world)["tickets"] if t["status"] != "deleted"}
+    servers = [serve(zuora_app(world)), serve(salesforce_app(world)), serve(zendesk_app(world))]
+    prefix = f"z_{uuid.uuid4().hex[:10]}"
+    write_project(tmp_path, prefix, servers[0].url, servers[1].url, {"schema": prefix},
+                  zendesk_url=servers[2].url)  # fmt: skip
+    env = {**os.environ, **SECRETS, "BIZOPS_DATABASE_URL": warehouse_url}
+    try:
+        first = bizops(env, "run", "zendesk", "-p", str(tmp_path), "--log-format", "plain")
+        assert first.returncode == 0, first.stderr.decode()[-3000:]
+        world.mutate_sources(start + timedelta(days=day), creates=0, updates=0, deletes=0)
+        deleted = {t["id"] for t in views(world)["tickets"] if t["status"] == "deleted"} & live
+        run = bizops(env, "run", "--all", "-p", str(tmp_path), "--log-format", "plain")
+        assert run.returncode == 0, run.stderr.decode()[-3000:]
+        done = bizops(env, "transform", "-p", str(tmp_path))
+        assert done.returncode == 0, done.stderr.decode()[-3000:]
+    finally:
+        for server in servers:
+            server.stop()
+    try:
+        ids = ", ".join(str(i) for i in sorted(deleted))
+        raw = f'"{prefix}_zendesk"'
+        staged = f'"{prefix}_staging"'
+        assert deleted
+        # the raw tables keep the ticket (now 'deleted') and the metric set loaded before
+        assert _rows(db, f"SELECT id, status FROM {raw}.tickets WHERE id IN ({ids})") == [
+            (i, "deleted") for i in sorted(deleted)
+        ]
+        kept = f"SELECT count(*) FROM {raw}.ticket_metrics WHERE ticket_id IN ({ids})"
+        assert _rows(db, kept) == [(len(deleted),)]
+        for model in ("tickets", "ticket_metrics", "satisfaction_ratings"):
+            query = f"SELECT ticket_id FROM {staged}.stg_zendesk__{model} WHERE ticket_id IN "
+            assert _rows(db, query + "(" + ", ".join(f"'{i}'" for i in deleted) + ")") == []
+        zendesk = views(world)
+        metrics = f"SELECT count(*) FROM {staged}.stg_zendesk__ticket_metrics"
+        assert _rows(db, metrics) == [(len(zendesk["ticket_metrics"]),)]
+    finally:
+        drop_layers(warehouse_url, prefix)
