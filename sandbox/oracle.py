@@ -26,6 +26,7 @@ from bizops_sandbox.oracle_marketing import MarketingPeriod, marketing_metrics
 from bizops_sandbox.oracle_periods import history_days, live, utc_date
 from bizops_sandbox.oracle_sales import SalesPeriod, sales_metrics
 from bizops_sandbox.world import World
+from bizops_sandbox.world_zendesk import views as zendesk_views
 
 ZUORA_OBJECTS = (
     "Account", "Subscription", "RatePlan", "RatePlanCharge",
@@ -54,10 +55,12 @@ class Metrics:
 
 
 def sources_of(world: World) -> Sources:
-    """Copies of the records the oracle reads, ``{"zuora": {...}, "salesforce": {...}}``."""
+    """Copies of the records the oracle reads, ``{"zuora": {...}, "salesforce": {...},
+    "zendesk": {...}}`` (Zendesk: every stream as of the world clock)."""
     return {
         "zuora": {name: world.records(name, "zuora") for name in ZUORA_OBJECTS},
         "salesforce": {name: world.records(name, "salesforce") for name in SALESFORCE_OBJECTS},
+        "zendesk": {name: list(rows) for name, rows in zendesk_views(world).items()},
     }
 
 

@@ -16,7 +16,7 @@ import yaml
 from bizops_core.errors import ConfigurationError
 
 GRAINS = ("month", "quarter", "fiscal-year")
-UNITS = ("usd", "count", "ratio", "days")
+UNITS = ("usd", "count", "ratio", "days", "minutes")
 STATUSES = ("built", "awaiting source")
 _REQUIRED = ("name", "label", "definition", "status")
 _BUILT_REQUIRED = ("formula", "period_date", "grains", "unit", "sources", "model")
@@ -31,7 +31,8 @@ class Metric:
         label: short display name; definition: one-line summary.
         formula: how it is computed from source fields; period_date: what places a fact in a
             period; grains: the periods it is given at; dimensions: breakdowns besides the
-            total (``channel``, ``campaign``, ``segment``); unit: usd, count, ratio or days.
+            total (``channel``, ``campaign``, ``segment``); unit: usd, count, ratio, days or
+            minutes.
         sources: source objects read; model: the mart that holds it.
         target: the seeds' target, if any (e.g. ``above 0.7``).
         status: ``built`` or ``awaiting source``; awaiting: the source it waits for.

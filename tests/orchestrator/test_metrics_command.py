@@ -146,7 +146,8 @@ def test_the_command_prints_the_catalog(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["metric", "status", "grains", "definition"]
     assert len(lines) == 1 + len(load())
-    assert any(line.split()[:3] == ["csat", "awaiting", "Zendesk"] for line in lines)
+    assert any(line.split()[:3] == ["rule_of_40", "awaiting", "NetSuite"] for line in lines)
+    assert any(line.split()[:2] == ["csat", "built"] for line in lines)
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:

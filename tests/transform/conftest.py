@@ -18,6 +18,7 @@ from bizops_sandbox.oracle import Sources, sources_of
 from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
+from bizops_sandbox.zendesk import create_app as zendesk_app
 from bizops_sandbox.zuora import create_app as zuora_app
 from tests.transform.oracle_values import Values, oracle_values
 from tests.transform.support import SECRETS, bizops, drop_layers, write_project
@@ -73,6 +74,7 @@ def _sample_sizes(warehouse_url: str, prefix: str) -> Values:
 def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator[tuple[str, Stage]]:
     world = World.generate(seed=42, size=size)
     zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
+    zendesk = serve(zendesk_app(world))
     prefix = f"m_{size[:1]}{uuid.uuid4().hex[:8]}"
     env = {**os.environ, **SECRETS, "BIZOPS_DATABASE_URL": warehouse_url}
     try:
@@ -84,7 +86,7 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
                 {"schema": prefix, "vars": {
                     "fiscal_year_start_month": FY_START_MONTH,
                     "metrics_as_of": world.now.isoformat(),
-                }},
+                }}, zendesk_url=zendesk.url,
             )  # fmt: skip
             run = bizops(env, "run", "--all", "-p", str(folder), "--log-format", "plain")
             assert run.returncode == 0, (size, name, run.stderr.decode()[-3000:])
@@ -96,6 +98,7 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
     finally:
         zuora.stop()
         salesforce.stop()
+        zendesk.stop()
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ from tests.transform.oracle_values_acquisition import (
 )
 from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
 from tests.transform.oracle_values_renewal import RENEWAL_METRICS, renewal_rows
+from tests.transform.oracle_values_support import SUPPORT_METRICS, support_rows
 
 Key = tuple[str, str, str, str, str]
 Values = dict[Key, Decimal | None]
@@ -141,6 +142,10 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
             sources, metrics.first, metrics.last, grain, fy_start_month
         ):
             put(metric, label, value)
+        for metric, label, dim, value, _ in support_rows(
+            sources, metrics.first, metrics.last, grain, fy_start_month
+        ):
+            put(metric, label, value, dim)
         zuora = sources["zuora"]
         for row in finance_metrics(zuora, metrics.first, metrics.last, grain, fy_start_month):
             for metric in FINANCE:
@@ -156,5 +161,5 @@ def only(values: Values, metric: str) -> Values:
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
     *CRM_METRICS, *FINANCE, "ltv_to_cac", "converted_leads", *ACQUISITION_METRICS,
-    *PIPELINE_METRICS, *RENEWAL_METRICS,
+    *PIPELINE_METRICS, *RENEWAL_METRICS, *SUPPORT_METRICS,
 )  # fmt: skip

@@ -10,12 +10,16 @@ from typing import Any
 
 import yaml
 
+from bizops_sandbox import zendesk as zendesk_emulator
 from tests.taps import salesforce_support, zuora_support
 
 # The schemas of a test project with prefix P: raw P_zuora, P_sf; layers P_staging, ...
-LAYERS = ("zuora", "sf", "staging", "common", "metrics")
+LAYERS = ("zuora", "sf", "zendesk", "staging", "common", "metrics")
 BIZOPS = str(Path(sys.executable).parent / "bizops")
-SECRETS = {"X_ZUORA_SECRET": zuora_support.SECRET, "X_SF_SECRET": salesforce_support.SECRET}
+SECRETS = {
+    "X_ZUORA_SECRET": zuora_support.SECRET, "X_SF_SECRET": salesforce_support.SECRET,
+    "X_ZD_TOKEN": zendesk_emulator.API_TOKEN,
+}  # fmt: skip
 
 
 def write_project(
@@ -25,10 +29,12 @@ def write_project(
     salesforce_url: str,
     transform: dict[str, Any] | None = None,
     extra: dict[str, dict[str, Any]] | None = None,
+    zendesk_url: str | None = None,
 ) -> None:
     """bizops.yml of a project loading Zuora into <prefix>_zuora and Salesforce into
     <prefix>_sf (pipelines ``zuora`` and ``salesforce``, with ``extra[name]`` merged into
-    each), and an optional ``transform`` section."""
+    each), and an optional ``transform`` section; with ``zendesk_url``, also Zendesk into
+    <prefix>_zendesk (pipeline ``zendesk``)."""
     zuora = {
         **zuora_support.tap_config(zuora_url, api_type="AQUA", partner_id="bizops-test"),
         "window_days": 3660, "client_secret": "${X_ZUORA_SECRET}",
@@ -49,11 +55,24 @@ def write_project(
              "target_config": {"default_target_schema": f"{prefix}_sf"}},
         ],
     }  # fmt: skip
+    if zendesk_url:
+        _add_zendesk(project, prefix, zendesk_url)
     for pipeline in project["pipelines"]:
         pipeline.update((extra or {}).get(pipeline["name"], {}))
     if transform:
         project["transform"] = transform
     (folder / "bizops.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
+
+
+def _add_zendesk(project: dict[str, Any], prefix: str, url: str) -> None:
+    """tap-zendesk (API-token auth, the token from the environment) and its pipeline."""
+    config = {"base_url": url, "email": zendesk_emulator.EMAIL, "api_token": "${X_ZD_TOKEN}",
+              "start_date": "2020-01-01T00:00:00Z"}  # fmt: skip
+    project["taps"]["tap-zendesk"] = {"config": config}
+    project["pipelines"].append({
+        "name": "zendesk", "tap": "tap-zendesk", "target": "target-postgres",
+        "target_config": {"default_target_schema": f"{prefix}_zendesk"},
+    })  # fmt: skip
 
 
 def bizops(
