@@ -10,12 +10,19 @@ from typing import Any
 
 import yaml
 
+from bizops_sandbox import hubspot as hubspot_emulator
+from bizops_sandbox import marketo as marketo_emulator
 from tests.taps import salesforce_support, zuora_support
 
-# The schemas of a test project with prefix P: raw P_zuora, P_sf; layers P_staging, ...
-LAYERS = ("zuora", "sf", "staging", "common", "metrics")
+# The schemas of a test project with prefix P: raw P_zuora, P_sf (P_hubspot, P_marketo when
+# the marketing sources are loaded); layers P_staging, ...
+LAYERS = ("zuora", "sf", "hubspot", "marketo", "staging", "common", "metrics")
 BIZOPS = str(Path(sys.executable).parent / "bizops")
-SECRETS = {"X_ZUORA_SECRET": zuora_support.SECRET, "X_SF_SECRET": salesforce_support.SECRET}
+SECRETS = {
+    "X_ZUORA_SECRET": zuora_support.SECRET, "X_SF_SECRET": salesforce_support.SECRET,
+    "X_HUBSPOT_TOKEN": hubspot_emulator.PRIVATE_APP_TOKEN,
+    "X_MARKETO_SECRET": marketo_emulator.CLIENT_SECRET,
+}  # fmt: skip
 
 
 def write_project(
@@ -25,10 +32,12 @@ def write_project(
     salesforce_url: str,
     transform: dict[str, Any] | None = None,
     extra: dict[str, dict[str, Any]] | None = None,
+    marketing: dict[str, tuple[str, dict[str, Any]]] | None = None,
 ) -> None:
     """bizops.yml of a project loading Zuora into <prefix>_zuora and Salesforce into
     <prefix>_sf (pipelines ``zuora`` and ``salesforce``, with ``extra[name]`` merged into
-    each), and an optional ``transform`` section."""
+    each), plus one pipeline ``name`` into <prefix>_<name> per entry ``name: (tap, config)``
+    of ``marketing`` (see :func:`marketing_taps`), and an optional ``transform`` section."""
     zuora = {
         **zuora_support.tap_config(zuora_url, api_type="AQUA", partner_id="bizops-test"),
         "window_days": 3660, "client_secret": "${X_ZUORA_SECRET}",
@@ -49,11 +58,37 @@ def write_project(
              "target_config": {"default_target_schema": f"{prefix}_sf"}},
         ],
     }  # fmt: skip
+    for name, (tap, config) in (marketing or {}).items():
+        project["taps"][tap] = {"config": config}
+        project["pipelines"].append({
+            "name": name, "tap": tap, "target": "target-postgres",
+            "target_config": {"default_target_schema": f"{prefix}_{name}"},
+        })  # fmt: skip
     for pipeline in project["pipelines"]:
         pipeline.update((extra or {}).get(pipeline["name"], {}))
     if transform:
         project["transform"] = transform
     (folder / "bizops.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
+
+
+def marketing_taps(hubspot_url: str, marketo_url: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The ``marketing`` argument of :func:`write_project` loading the HubSpot and Marketo
+    emulators at these URLs (pipelines ``hubspot`` and ``marketo``), secrets from SECRETS."""
+    return {
+        "hubspot": ("tap-hubspot", {
+            "base_url": hubspot_url, "access_token": "${X_HUBSPOT_TOKEN}",
+            "start_date": START_DATE,
+        }),
+        "marketo": ("tap-marketo", {
+            "base_url": marketo_url, "client_id": marketo_emulator.CLIENT_ID,
+            "client_secret": "${X_MARKETO_SECRET}", "start_date": START_DATE,
+            "poll_interval": 0.01,
+        }),
+    }  # fmt: skip
+
+
+# Before the first record of every world size (the worlds start in late 2021).
+START_DATE = "2020-01-01T00:00:00Z"
 
 
 def bizops(
