@@ -27,6 +27,7 @@ from tests.transform.oracle_values_acquisition import (
     acquisition_rows,
     pipeline_rows,
 )
+from tests.transform.oracle_values_attribution import ATTRIBUTION_METRICS, attribution_rows
 from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
 from tests.transform.oracle_values_renewal import RENEWAL_METRICS, renewal_rows
 
@@ -111,7 +112,7 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for row in channels:
             for metric, field in CHANNEL.items():
                 put(metric, row.period.label, getattr(row, field), ("channel", row.channel))
-        for rows in (crm_rows, acquisition_rows, pipeline_rows):
+        for rows in (crm_rows, acquisition_rows, pipeline_rows, attribution_rows):
             for metric, label, dim, value in rows(
                 sources, metrics.first, metrics.last, grain, fy_start_month
             ):
@@ -156,5 +157,5 @@ def only(values: Values, metric: str) -> Values:
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
     *CRM_METRICS, *FINANCE, "ltv_to_cac", "converted_leads", *ACQUISITION_METRICS,
-    *PIPELINE_METRICS, *RENEWAL_METRICS,
+    *PIPELINE_METRICS, *RENEWAL_METRICS, *ATTRIBUTION_METRICS,
 )  # fmt: skip

@@ -15,6 +15,7 @@
     'metric_values__pipeline',
     'metric_values__segment',
     'metric_values__renewal',
+    'metric_values__attribution',
 ] -%}
 
 {%- for name in domain_models %}
