@@ -63,7 +63,10 @@ def sources_of(world: World) -> Sources:
     return {
         "zuora": {name: world.records(name, "zuora") for name in ZUORA_OBJECTS},
         "salesforce": {name: world.records(name, "salesforce") for name in SALESFORCE_OBJECTS},
-        "hubspot": {name: world.records(name, "hubspot") for name in HUBSPOT_OBJECTS},
+        # deep copies: a HubSpot record's properties are a dict a later mutate changes in place
+        "hubspot": {
+            name: copy.deepcopy(world.records(name, "hubspot")) for name in HUBSPOT_OBJECTS
+        },
         "marketo": marketo_records(world),
     }
 

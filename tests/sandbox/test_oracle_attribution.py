@@ -11,8 +11,10 @@ from typing import Any
 
 import pytest
 
+from bizops_sandbox.oracle import sources_of
 from bizops_sandbox.oracle_attribution import attribution_rows, conversions, weights
 from bizops_sandbox.oracle_touches import people, touches
+from bizops_sandbox.world import World
 
 MARKS = {"FT": 0, "LC": None, "OC": None}
 
@@ -218,3 +220,12 @@ def test_credited_iacv_leads_cost_per_lead_and_cac_per_channel() -> None:
     # linear: the Webinar touch is 1 of 4 of the new customer: CAC = 600 / 0.25
     assert values[("attributed_cac_linear", "Webinar")] == Decimal("2400.0000")
     assert values[("attributed_cac_linear", "Email")] == Decimal("0.0000")  # no Email spend
+
+
+def test_the_sources_of_a_world_do_not_change_when_the_world_mutates() -> None:
+    world = World.generate(seed=42, size="small")
+    before = sources_of(world)
+    kept = repr(before["hubspot"]) + repr(before["marketo"])
+    world.mutate_sources(creates=5, updates=8, deletes=16, returns=3)
+    assert repr(before["hubspot"]) + repr(before["marketo"]) == kept
+    assert sources_of(world)["hubspot"] != before["hubspot"]

@@ -38,6 +38,7 @@ class Stage:
     now: datetime
     warehouse: Values
     sample_sizes: Values = field(default_factory=dict)  # the n behind each median
+    prefix: str = ""  # the project's schemas: <prefix>_common, <prefix>_metrics, ...
 
     @cached_property
     def oracle(self) -> Values:
@@ -97,7 +98,8 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
             assert done.returncode == 0, (size, name, done.stderr.decode()[-3000:])
             values = _metric_values(warehouse_url, prefix)
             sizes = _sample_sizes(warehouse_url, prefix)
-            yield prefix, Stage(size, name, sources_of(world), world.now, values, sizes)
+            sources = sources_of(world)
+            yield prefix, Stage(size, name, sources, world.now, values, sizes, prefix)
     finally:
         zuora.stop()
         salesforce.stop()
