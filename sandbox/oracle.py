@@ -7,6 +7,7 @@ Definitions and choices are in :mod:`bizops_sandbox.oracle_catalog`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from bizops_sandbox.oracle_marketing import MarketingPeriod, marketing_metrics
 from bizops_sandbox.oracle_periods import history_days, live, utc_date
 from bizops_sandbox.oracle_sales import SalesPeriod, sales_metrics
 from bizops_sandbox.world import World
+from bizops_sandbox.world_marketo import activity_record
 from bizops_sandbox.world_zendesk import views as zendesk_views
 
 ZUORA_OBJECTS = (
@@ -36,6 +38,7 @@ SALESFORCE_OBJECTS = (
     "Account", "Opportunity", "OpportunityHistory", "Lead", "Contact", "Campaign",
     "CampaignMember",
 )  # fmt: skip
+HUBSPOT_OBJECTS = ("contacts", "form_submissions", "deals")
 Sources = dict[str, dict[str, list[Record]]]
 
 
@@ -56,11 +59,28 @@ class Metrics:
 
 def sources_of(world: World) -> Sources:
     """Copies of the records the oracle reads, ``{"zuora": {...}, "salesforce": {...},
-    "zendesk": {...}}`` (Zendesk: every stream as of the world clock)."""
+    "zendesk": {...}, "hubspot": {...}, "marketo": {...}}`` (Zendesk: every stream as of the
+    world clock; Marketo: leads, programs and activities as the API shows them; deleted leads are
+    not in ``leads``)."""
     return {
         "zuora": {name: world.records(name, "zuora") for name in ZUORA_OBJECTS},
         "salesforce": {name: world.records(name, "salesforce") for name in SALESFORCE_OBJECTS},
         "zendesk": {name: list(rows) for name, rows in zendesk_views(world).items()},
+        # deep copies: a HubSpot record's properties are a dict a later mutate changes in place
+        "hubspot": {
+            name: copy.deepcopy(world.records(name, "hubspot")) for name in HUBSPOT_OBJECTS
+        },
+        "marketo": marketo_records(world),
+    }
+
+
+def marketo_records(world: World) -> dict[str, list[Record]]:
+    """Copies of the world's Marketo leads, programs and activities."""
+    state = world.marketo
+    return {
+        "leads": [copy.deepcopy(lead) for lead in state.leads.values()],
+        "programs": [copy.deepcopy(program) for program in state.programs.values()],
+        "activities": [activity_record(activity) for activity in state.activities],
     }
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from bizops_sandbox.hubspot import create_app as hubspot_app
+from bizops_sandbox.marketo import MarketoEmulator
 from bizops_sandbox.oracle import Sources, sources_of
 from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
@@ -21,7 +23,7 @@ from bizops_sandbox.world import World
 from bizops_sandbox.zendesk import create_app as zendesk_app
 from bizops_sandbox.zuora import create_app as zuora_app
 from tests.transform.oracle_values import Values, oracle_values
-from tests.transform.support import SECRETS, bizops, drop_layers, write_project
+from tests.transform.support import SECRETS, bizops, drop_layers, marketing_taps, write_project
 
 FY_START_MONTH = 2  # the dbt project's default, set explicitly in the test projects
 
@@ -37,6 +39,7 @@ class Stage:
     now: datetime
     warehouse: Values
     sample_sizes: Values = field(default_factory=dict)  # the n behind each median
+    prefix: str = ""  # the project's schemas: <prefix>_common, <prefix>_metrics, ...
 
     @cached_property
     def oracle(self) -> Values:
@@ -75,6 +78,9 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
     world = World.generate(seed=42, size=size)
     zuora, salesforce = serve(zuora_app(world)), serve(salesforce_app(world))
     zendesk = serve(zendesk_app(world))
+    # HubSpot and Marketo with their rate limits lifted (the limits have tests of their own)
+    hubspot = serve(hubspot_app(world, per_ten_seconds=100_000, search_per_second=10_000))
+    marketo = serve(MarketoEmulator(world, daily_quota=10_000_000, rate_calls=100_000))
     prefix = f"m_{size[:1]}{uuid.uuid4().hex[:8]}"
     env = {**os.environ, **SECRETS, "BIZOPS_DATABASE_URL": warehouse_url}
     try:
@@ -87,6 +93,7 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
                     "fiscal_year_start_month": FY_START_MONTH,
                     "metrics_as_of": world.now.isoformat(),
                 }}, zendesk_url=zendesk.url,
+                marketing=marketing_taps(hubspot.url, marketo.url),
             )  # fmt: skip
             run = bizops(env, "run", "--all", "-p", str(folder), "--log-format", "plain")
             assert run.returncode == 0, (size, name, run.stderr.decode()[-3000:])
@@ -94,11 +101,14 @@ def _load_and_transform(warehouse_url: str, folder: Path, size: str) -> Iterator
             assert done.returncode == 0, (size, name, done.stderr.decode()[-3000:])
             values = _metric_values(warehouse_url, prefix)
             sizes = _sample_sizes(warehouse_url, prefix)
-            yield prefix, Stage(size, name, sources_of(world), world.now, values, sizes)
+            sources = sources_of(world)
+            yield prefix, Stage(size, name, sources, world.now, values, sizes, prefix)
     finally:
         zuora.stop()
         salesforce.stop()
         zendesk.stop()
+        hubspot.stop()
+        marketo.stop()
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ from tests.transform.oracle_values_acquisition import (
     acquisition_rows,
     pipeline_rows,
 )
+from tests.transform.oracle_values_attribution import ATTRIBUTION_METRICS, attribution_rows
 from tests.transform.oracle_values_crm import CRM_METRICS, crm_rows
 from tests.transform.oracle_values_renewal import RENEWAL_METRICS, renewal_rows
 from tests.transform.oracle_values_support import SUPPORT_METRICS, support_rows
@@ -112,7 +113,7 @@ def oracle_values(sources: Sources, now: datetime, fy_start_month: int) -> Value
         for row in channels:
             for metric, field in CHANNEL.items():
                 put(metric, row.period.label, getattr(row, field), ("channel", row.channel))
-        for rows in (crm_rows, acquisition_rows, pipeline_rows):
+        for rows in (crm_rows, acquisition_rows, pipeline_rows, attribution_rows):
             for metric, label, dim, value in rows(
                 sources, metrics.first, metrics.last, grain, fy_start_month
             ):
@@ -161,5 +162,5 @@ def only(values: Values, metric: str) -> Values:
 METRICS: tuple[str, ...] = (
     "mrr", "arr", "customers", *BRIDGE, *SALES, *MARKETING, *EFFICIENCY, *RETENTION,
     *CRM_METRICS, *FINANCE, "ltv_to_cac", "converted_leads", *ACQUISITION_METRICS,
-    *PIPELINE_METRICS, *RENEWAL_METRICS, *SUPPORT_METRICS,
+    *PIPELINE_METRICS, *RENEWAL_METRICS, *SUPPORT_METRICS, *ATTRIBUTION_METRICS,
 )  # fmt: skip

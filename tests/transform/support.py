@@ -10,15 +10,20 @@ from typing import Any
 
 import yaml
 
+from bizops_sandbox import hubspot as hubspot_emulator
+from bizops_sandbox import marketo as marketo_emulator
 from bizops_sandbox import zendesk as zendesk_emulator
 from tests.taps import salesforce_support, zuora_support
 
-# The schemas of a test project with prefix P: raw P_zuora, P_sf; layers P_staging, ...
-LAYERS = ("zuora", "sf", "zendesk", "staging", "common", "metrics")
+# The schemas of a test project with prefix P: raw P_zuora, P_sf (P_zendesk, P_hubspot,
+# P_marketo when those sources are loaded); layers P_staging, ...
+LAYERS = ("zuora", "sf", "zendesk", "hubspot", "marketo", "staging", "common", "metrics")
 BIZOPS = str(Path(sys.executable).parent / "bizops")
 SECRETS = {
     "X_ZUORA_SECRET": zuora_support.SECRET, "X_SF_SECRET": salesforce_support.SECRET,
     "X_ZD_TOKEN": zendesk_emulator.API_TOKEN,
+    "X_HUBSPOT_TOKEN": hubspot_emulator.PRIVATE_APP_TOKEN,
+    "X_MARKETO_SECRET": marketo_emulator.CLIENT_SECRET,
 }  # fmt: skip
 
 
@@ -30,11 +35,13 @@ def write_project(
     transform: dict[str, Any] | None = None,
     extra: dict[str, dict[str, Any]] | None = None,
     zendesk_url: str | None = None,
+    marketing: dict[str, tuple[str, dict[str, Any]]] | None = None,
 ) -> None:
     """bizops.yml of a project loading Zuora into <prefix>_zuora and Salesforce into
     <prefix>_sf (pipelines ``zuora`` and ``salesforce``, with ``extra[name]`` merged into
     each), and an optional ``transform`` section; with ``zendesk_url``, also Zendesk into
-    <prefix>_zendesk (pipeline ``zendesk``)."""
+    <prefix>_zendesk (pipeline ``zendesk``); plus one pipeline ``name`` into <prefix>_<name>
+    per entry ``name: (tap, config)`` of ``marketing`` (see :func:`marketing_taps`)."""
     zuora = {
         **zuora_support.tap_config(zuora_url, api_type="AQUA", partner_id="bizops-test"),
         "window_days": 3660, "client_secret": "${X_ZUORA_SECRET}",
@@ -57,6 +64,12 @@ def write_project(
     }  # fmt: skip
     if zendesk_url:
         _add_zendesk(project, prefix, zendesk_url)
+    for name, (tap, config) in (marketing or {}).items():
+        project["taps"][tap] = {"config": config}
+        project["pipelines"].append({
+            "name": name, "tap": tap, "target": "target-postgres",
+            "target_config": {"default_target_schema": f"{prefix}_{name}"},
+        })  # fmt: skip
     for pipeline in project["pipelines"]:
         pipeline.update((extra or {}).get(pipeline["name"], {}))
     if transform:
@@ -73,6 +86,26 @@ def _add_zendesk(project: dict[str, Any], prefix: str, url: str) -> None:
         "name": "zendesk", "tap": "tap-zendesk", "target": "target-postgres",
         "target_config": {"default_target_schema": f"{prefix}_zendesk"},
     })  # fmt: skip
+
+
+def marketing_taps(hubspot_url: str, marketo_url: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The ``marketing`` argument of :func:`write_project` loading the HubSpot and Marketo
+    emulators at these URLs (pipelines ``hubspot`` and ``marketo``), secrets from SECRETS."""
+    return {
+        "hubspot": ("tap-hubspot", {
+            "base_url": hubspot_url, "access_token": "${X_HUBSPOT_TOKEN}",
+            "start_date": START_DATE,
+        }),
+        "marketo": ("tap-marketo", {
+            "base_url": marketo_url, "client_id": marketo_emulator.CLIENT_ID,
+            "client_secret": "${X_MARKETO_SECRET}", "start_date": START_DATE,
+            "poll_interval": 0.01,
+        }),
+    }  # fmt: skip
+
+
+# Before the first record of every world size (the worlds start in late 2021).
+START_DATE = "2020-01-01T00:00:00Z"
 
 
 def bizops(

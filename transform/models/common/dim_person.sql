@@ -1,7 +1,9 @@
 {#- One row per person: every live Salesforce contact, and every live lead that was not
     converted into a loaded contact. A lead converted into a contact is that contact (its
     person_id is the contact id); a person keeps the earliest of its leads (by CreatedDate,
-    then Id) as lead_id. email_normalised is the trimmed, lower-cased email. -#}
+    then Id) as lead_id. email_normalised is the trimmed, lower-cased email. marketo_lead_id /
+    hubspot_contact_id: the person's Marketo lead / HubSpot contact (map_person_source; of
+    several, the least id in text order). -#}
 with lead as (
 
     select * from {{ ref('stg_salesforce__lead') }}
@@ -34,7 +36,21 @@ first_lead as (
 
     select * from lead_person where lead_number = 1
 
-)
+),
+
+source_person as (
+
+    select
+        person_id,
+        min(case when source = 'marketo' then source_person_id end) as marketo_lead_id,
+        min(case when source = 'hubspot' then source_person_id end) as hubspot_contact_id
+    from {{ ref('map_person_source') }}
+    where person_id is not null
+    group by person_id
+
+),
+
+person as (
 
 select
     contact.contact_id as person_id,
@@ -78,3 +94,13 @@ select
     coalesce(is_converted, false) as is_converted
 from lead_person
 where person_id = lead_id
+
+)
+
+select
+    person.*,
+    source_person.marketo_lead_id,
+    source_person.hubspot_contact_id
+from person
+left join source_person
+    on source_person.person_id = person.person_id

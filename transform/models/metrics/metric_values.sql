@@ -16,6 +16,8 @@
     'metric_values__segment',
     'metric_values__renewal',
     'metric_values__support',
+    'metric_values__attribution',
+    'metric_values__mql',
 ] -%}
 
 {%- for name in domain_models %}
