@@ -131,7 +131,8 @@ transform:
 # The business answer the demo ends with (the quarters of the world's last year).
 DEMO_METRICS = (
     "arr", "net_new_arr", "iacv", "win_rate_count", "cost_per_lead", "cac", "ltv_to_cac",
-    "magic_number",
+    "magic_number", "mql", "attributed_leads_w_shaped", "attributed_cac_w_shaped",
+    "tickets_per_customer", "ticket_first_reply_time", "csat",
 )  # fmt: skip
 DEMO_QUARTERS = 4
 # The tables' names are the streams' names lower-cased (target-postgres' identifiers).
