@@ -1,8 +1,9 @@
 """Zendesk in the warehouse and one customer id across sources: the small world loaded by
-tap-zuora, tap-salesforce and tap-zendesk and transformed; the Zendesk staging models hold the
-world's live records (deleted tickets out), map_source_account resolves every Zuora account and
-Zendesk organization to its Salesforce account, and `bizops check` counts a Zendesk
-organization whose external_id names no loaded account."""
+tap-zuora, tap-salesforce, tap-zendesk, tap-hubspot and tap-marketo and transformed; the Zendesk
+staging models hold the world's live records (deleted tickets out), map_source_account resolves
+every Zuora account, Zendesk organization and HubSpot company to its Salesforce account, and
+`bizops check` counts a Zendesk organization whose external_id names no loaded account and a
+Marketo lead that resolves to no person."""
 
 from __future__ import annotations
 
@@ -17,18 +18,20 @@ from typing import Any
 
 import pytest
 
+from bizops_sandbox.hubspot import create_app as hubspot_app
+from bizops_sandbox.marketo import MarketoEmulator
 from bizops_sandbox.salesforce import create_app as salesforce_app
 from bizops_sandbox.server import serve
 from bizops_sandbox.world import World
 from bizops_sandbox.world_zendesk import views
 from bizops_sandbox.zendesk import create_app as zendesk_app
 from bizops_sandbox.zuora import create_app as zuora_app
-from tests.transform.support import SECRETS, bizops, drop_layers, write_project
+from tests.transform.support import SECRETS, bizops, drop_layers, marketing_taps, write_project
 
 
 @dataclass(frozen=True)
 class Loaded:
-    """The small world loaded once (with Zendesk) and transformed."""
+    """The small world loaded once (with Zendesk, HubSpot and Marketo) and transformed."""
 
     world: World
     prefix: str
@@ -39,12 +42,18 @@ class Loaded:
 @pytest.fixture(scope="module")
 def loaded(warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     world = World.generate(seed=42, size="small")
-    servers = [serve(zuora_app(world)), serve(salesforce_app(world)), serve(zendesk_app(world))]
+    # HubSpot and Marketo with their rate limits lifted (the limits have tests of their own)
+    servers = [
+        serve(zuora_app(world)), serve(salesforce_app(world)), serve(zendesk_app(world)),
+        serve(hubspot_app(world, per_ten_seconds=100_000, search_per_second=10_000)),
+        serve(MarketoEmulator(world, daily_quota=10_000_000, rate_calls=100_000)),
+    ]  # fmt: skip
     prefix = f"z_{uuid.uuid4().hex[:10]}"
     folder = tmp_path_factory.mktemp("support")
     write_project(folder, prefix, servers[0].url, servers[1].url, {"schema": prefix, "vars": {
         "fiscal_year_start_month": 2, "metrics_as_of": world.now.isoformat(),
-    }}, zendesk_url=servers[2].url)  # fmt: skip
+    }}, zendesk_url=servers[2].url,
+        marketing=marketing_taps(servers[3].url, servers[4].url))  # fmt: skip
     env = {**os.environ, **SECRETS, "BIZOPS_DATABASE_URL": warehouse_url}
     try:
         run = bizops(env, "run", "--all", "-p", str(folder), "--log-format", "plain")
@@ -97,7 +106,7 @@ def test_zendesk_staging_holds_the_live_tickets_their_metrics_and_ratings(
     assert _rows(db, organizations) == [(len(zendesk["organizations"]),)]
 
 
-def test_every_zuora_account_and_zendesk_organization_maps_to_its_salesforce_account(
+def test_every_zuora_account_zendesk_organization_and_hubspot_company_maps_to_its_account(
     loaded: Loaded, db
 ) -> None:
     accounts = {
@@ -107,6 +116,13 @@ def test_every_zuora_account_and_zendesk_organization_maps_to_its_salesforce_acc
         ("zendesk", str(o["id"]), o["external_id"], "crm_id", "resolved")
         for o in views(loaded.world)["organizations"]
     }
+    for company in loaded.world.records("companies", "hubspot"):
+        if company["archived"]:
+            continue
+        crm = company["properties"]["salesforceaccountid"]
+        status = "resolved" if crm in accounts else "unresolved"
+        expected.add(("hubspot", company["id"], crm if status == "resolved" else None, "crm_id",
+                      status))  # fmt: skip
     for account in loaded.world.records("Account", "zuora"):
         crm = account["CrmId"]
         status = "no_crm_id" if not crm else "resolved" if crm in accounts else "unresolved"
@@ -118,7 +134,7 @@ def test_every_zuora_account_and_zendesk_organization_maps_to_its_salesforce_acc
     ))  # fmt: skip
     assert len(rows) == len(expected)
     assert set(rows) == expected
-    assert {r[0] for r in rows if r[4] == "resolved"} == {"zuora", "zendesk"}
+    assert {r[0] for r in rows if r[4] == "resolved"} == {"zuora", "zendesk", "hubspot"}
 
 
 def test_an_unresolved_zendesk_organization_is_counted_by_the_check(loaded: Loaded, db) -> None:
@@ -150,6 +166,36 @@ def test_an_unresolved_zendesk_organization_is_counted_by_the_check(loaded: Load
     )
     last = done.stderr.decode().splitlines()[-1]
     summary = r"\d+ checks: 1 failed, 0 warned: zendesk_account_unresolved_is_empty \(2\)"
+    assert re.fullmatch(rf"bizops: \[check\] {summary}", last), last
+
+
+def test_a_marketo_lead_that_names_no_person_is_counted_by_the_check(loaded: Loaded, db) -> None:
+    raw = f'"{loaded.prefix}_marketo"'
+    lead = next(iter(loaded.world.marketo.leads.values()))
+    with db.cursor() as cur:
+        cur.execute(f"SELECT sfdcleadid, sfdccontactid, email FROM {raw}.leads WHERE id = %s",
+                    (lead["id"],))  # fmt: skip
+        before = cur.fetchone()
+        cur.execute(
+            f"UPDATE {raw}.leads SET sfdcleadid = NULL, sfdccontactid = NULL,"
+            " email = 'nobody@unknown.example' WHERE id = %s", (lead["id"],),
+        )  # fmt: skip
+    try:
+        done = bizops(loaded.env, "check", "-p", str(loaded.project_dir))
+    finally:
+        with db.cursor() as cur:
+            cur.execute(
+                f"UPDATE {raw}.leads SET sfdcleadid = %s, sfdccontactid = %s, email = %s"
+                " WHERE id = %s", (*before, lead["id"]),
+            )  # fmt: skip
+    assert done.returncode == 8, done.stderr.decode()[-3000:]
+    lines = done.stdout.decode().splitlines()
+    assert lines[0] == (
+        "FAIL test marketo_person_unresolved_is_empty: 1 row(s): Got 1 result, configured "
+        "to fail if != 0"
+    )
+    last = done.stderr.decode().splitlines()[-1]
+    summary = r"\d+ checks: 1 failed, 0 warned: marketo_person_unresolved_is_empty \(1\)"
     assert re.fullmatch(rf"bizops: \[check\] {summary}", last), last
 
 

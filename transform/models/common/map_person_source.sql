@@ -9,6 +9,8 @@
     3. else its normalised email is the email of exactly one person (of a live contact or
        of a live lead, as that lead's person) ('email').
     A person may have several Marketo leads (one per Salesforce lead it was converted from). -#}
+{#- A view (as map_source_account), so bizops check sees the raw tables as they are now. -#}
+{{ config(materialized='view') }}
 with lead as (
 
     select lead_id, converted_contact_id, email from {{ ref('stg_salesforce__lead') }}
