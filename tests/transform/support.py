@@ -73,6 +73,13 @@ def write_project(
     for pipeline in project["pipelines"]:
         pipeline.update((extra or {}).get(pipeline["name"], {}))
     if transform:
+        # a source this project does not load reads <prefix>_<source>, a schema that does not
+        # exist (its staging models are built empty), never the dbt default schema, which
+        # another test (the demo) may have filled in the same warehouse
+        absent = {
+            f"{name}_schema": f"{prefix}_{name}" for name in ("zendesk", "hubspot", "marketo")
+        }
+        transform = {**transform, "vars": {**absent, **transform.get("vars", {})}}
         project["transform"] = transform
     (folder / "bizops.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
 
